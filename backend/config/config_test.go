@@ -1,0 +1,142 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const good = `sites:
+  - id: site-a
+    name: Miami
+    url: https://vc-a.example.net/sdk
+    username: administrator@vsphere.local
+    password_env: VMCROSS_TEST_PW_A
+    thumbprint: "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89"
+  - id: site-b
+    url: https://vc-b.example.net/sdk
+    username: administrator@vsphere.local
+    password: secret
+    insecure: true
+`
+
+func TestParseGood(t *testing.T) {
+	t.Setenv("VMCROSS_TEST_PW_A", "pw-a")
+	c, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := c.Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 2 || specs[0].Password != "pw-a" || specs[1].Password != "secret" {
+		t.Fatalf("passwords not resolved: %+v", specs)
+	}
+	if specs[0].Name != "Miami" || specs[1].Name != "site-b" {
+		t.Errorf("names: %q %q", specs[0].Name, specs[1].Name)
+	}
+	if specs[1].Insecure != true || specs[0].Insecure {
+		t.Errorf("insecure flags wrong")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, text, field, want string
+	}{
+		{"empty", "", "", "empty"},
+		{"unknown field", strings.Replace(good, "name: Miami", "nmae: Miami", 1), "", "unknown field nmae"},
+		{"one site", "sites:\n  - id: a\n    url: https://x/sdk\n    username: u\n    password: p\n    insecure: true\n", "sites", "exactly 2"},
+		{"missing url", strings.Replace(good, "url: https://vc-b.example.net/sdk", "", 1), "sites[1].url", "missing"},
+		{"bad url", strings.Replace(good, "https://vc-b.example.net/sdk", "vc-b", 1), "sites[1].url", "not an http(s) URL"},
+		{"dup id", strings.Replace(good, "id: site-b", "id: site-a", 1), "sites[1].id", "used twice"},
+		{"no user", strings.Replace(good, "username: administrator@vsphere.local\n    password: secret", "password: secret", 1), "sites[1].username", "missing"},
+		{"two passwords", strings.Replace(good, "password: secret", "password: secret\n    password_env: X", 1), "sites[1].password_env", "exactly one"},
+		{"bad thumbprint", strings.Replace(good, "ab:cd:ef:01", "zz:cd:ef:01", 1), "sites[0].thumbprint", "SHA-256"},
+		{"no verification", strings.Replace(good, "    insecure: true\n", "", 1), "sites[1].thumbprint", "verify"},
+		{"bad yaml", "sites: [", "", "did not find"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("cfg.yaml", []byte(tc.text))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want *Error, got %v", err)
+			}
+			if ce.Field != tc.field {
+				t.Errorf("field = %q, want %q (%v)", ce.Field, tc.field, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) || !strings.HasPrefix(msg, "cfg.yaml") || strings.Contains(msg, "\n") {
+				t.Errorf("message %q: want one line starting with the file and containing %q", msg, tc.want)
+			}
+			if ce.Fix == "" {
+				t.Errorf("no fix given: %q", msg)
+			}
+		})
+	}
+}
+
+func TestUnknownFieldHasLine(t *testing.T) {
+	_, err := Parse("cfg.yaml", []byte(strings.Replace(good, "name: Miami", "nmae: Miami", 1)))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 3 {
+		t.Fatalf("want line 3, got %v", err)
+	}
+}
+
+func TestSpecsMissingEnvAndFile(t *testing.T) {
+	os.Unsetenv("VMCROSS_TEST_PW_A")
+	c, err := Parse("cfg.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Specs(); err == nil || !strings.Contains(err.Error(), "VMCROSS_TEST_PW_A is not set") {
+		t.Fatalf("want env error, got %v", err)
+	}
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("from-file\n"), 0o600)
+	c.Sites[0].PasswordEnv = ""
+	c.Sites[0].PasswordFile = pw
+	specs, err := c.Specs()
+	if err != nil || specs[0].Password != "from-file" {
+		t.Fatalf("password_file: %v %+v", err, specs)
+	}
+	c.Sites[0].PasswordFile = filepath.Join(dir, "nope")
+	if _, err := c.Specs(); err == nil || !strings.Contains(err.Error(), "password_file") {
+		t.Fatalf("want file error, got %v", err)
+	}
+}
+
+func TestLoadMissingAndRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "none.yaml")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("want ErrNotFound, got %v", err)
+	}
+	c, err := Parse("x", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "out.yaml")
+	if err := c.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Sites[0].Thumbprint != c.Sites[0].Thumbprint || c2.Sites[1].Password != "secret" {
+		t.Fatalf("round trip lost data: %+v", c2)
+	}
+}
+
+func TestDefaultPathXDG(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/tmp/xdg")
+	if got := DefaultPath(); got != "/tmp/xdg/vmcross/config.yaml" {
+		t.Fatal(got)
+	}
+}
