@@ -1,0 +1,208 @@
+package keymap
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+func press(k string) tea.KeyMsg {
+	switch k {
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "ctrl+n":
+		return tea.KeyMsg{Type: tea.KeyCtrlN}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "f5":
+		return tea.KeyMsg{Type: tea.KeyF5}
+	case " ":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	if strings.HasPrefix(k, "alt+") {
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.TrimPrefix(k, "alt+")), Alt: true}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func TestDefault(t *testing.T) {
+	km := Default()
+	cases := []struct {
+		b    key.Binding
+		keys []string
+	}{
+		{km.Up, []string{"up", "k"}},
+		{km.Down, []string{"down", "j"}},
+		{km.NextPane, []string{"tab"}},
+		{km.PrevPane, []string{"shift+tab"}},
+		{km.Filter, []string{"/"}},
+		{km.Quit, []string{"q"}},
+		{km.ForceQuit, []string{"ctrl+c"}},
+	}
+	for _, c := range cases {
+		for _, k := range c.keys {
+			if !key.Matches(press(k), c.b) {
+				t.Errorf("%q does not trigger %q", k, c.b.Help().Desc)
+			}
+		}
+	}
+	if km.Down.Help().Key != "↓/j" || km.PageDown.Help().Key != "pgdn/f" {
+		t.Errorf("help keys: %q, %q", km.Down.Help().Key, km.PageDown.Help().Key)
+	}
+	if km.ForceQuit.Help().Key != "" {
+		t.Error("ctrl+c should not be listed in the help")
+	}
+	// Default returns a fresh keymap each time: one session's rebinding is not another's.
+	other := Default()
+	other.Down.SetKeys("x")
+	if key.Matches(press("x"), Default().Down) {
+		t.Error("Default shares bindings between calls")
+	}
+}
+
+func TestRebind(t *testing.T) {
+	km := Default()
+	err := km.Rebind("keys.yaml", []byte(`
+# vmcross keys
+down: [j, down, ctrl+n]
+up: k
+filter: "alt+f"
+next_pane: [tab, space]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"j", "down", "ctrl+n"} {
+		if !key.Matches(press(k), km.Down) {
+			t.Errorf("%s should move down", k)
+		}
+	}
+	if key.Matches(press("up"), km.Up) {
+		t.Error("up should no longer be bound: the file replaced the keys")
+	}
+	if !key.Matches(press("alt+f"), km.Filter) || key.Matches(press("/"), km.Filter) {
+		t.Error("filter should be alt+f only")
+	}
+	if !key.Matches(press(" "), km.NextPane) {
+		t.Error("space should go to the next pane")
+	}
+	if km.Down.Help().Key != "↓/j/ctrl+n" && km.Down.Help().Key != "j/↓/ctrl+n" {
+		t.Errorf("help key not updated: %q", km.Down.Help().Key)
+	}
+	if km.Down.Help().Desc != "down" {
+		t.Errorf("help text lost: %q", km.Down.Help().Desc)
+	}
+	if !key.Matches(press("shift+tab"), km.PrevPane) {
+		t.Error("actions not in the file should keep their keys")
+	}
+}
+
+func TestRebindErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		line       int
+		want       string
+	}{
+		{"unknown action", "down: j\nfliter: /\n", 2, `unknown action "fliter"; actions are: up, down,`},
+		{"bad key", "up: k\ndown: [j, ctrl+]\n", 2, `down: "ctrl+" is not a key`},
+		{"two-letter key", "up: kk\n", 1, `up: "kk" is not a key`},
+		{"empty list", "up: []\n", 1, "up: no keys"},
+		{"mapping as keys", "up: {a: b}\n", 1, "up: expected a key or a list of keys"},
+		{"not a mapping", "- up\n- down\n", 1, "expected a mapping of action names to keys"},
+		{"twice", "up: k\nup: w\n", 2, `action "up" is bound twice (first on line 1)`},
+		{"conflict with a default", "filter: j\n", 1, `key "j" does both down and filter in the list`},
+		{"conflict in the file", "home: x\nend: x\n", 2, `key "x" does both home and end in the list`},
+		{"conflict in the filter input", "accept_filter: esc\n", 1, `key "esc" does both accept_filter and clear_filter in the filter input`},
+		{"not yaml", "up: [k\n", 0, "not YAML"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			km := Default()
+			err := km.Rebind("keys.yaml", []byte(c.yaml))
+			var ke *Error
+			if !errors.As(err, &ke) {
+				t.Fatalf("got %v, want a *keymap.Error", err)
+			}
+			if ke.Line != c.line || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %q (line %d), want line %d and %q", err, ke.Line, c.line, c.want)
+			}
+			if c.line > 0 && !strings.HasPrefix(err.Error(), "keys.yaml:") {
+				t.Errorf("error does not name the file and line: %q", err)
+			}
+			// A failed rebind changes nothing.
+			if !key.Matches(press("j"), km.Down) || !key.Matches(press("/"), km.Filter) {
+				t.Error("keymap changed by a failed rebind")
+			}
+		})
+	}
+}
+
+func TestRebindAllowsSwaps(t *testing.T) {
+	km := Default()
+	if err := km.Rebind("keys.yaml", []byte("up: j\ndown: k\nquit: [q, ctrl+c]\n")); err != nil {
+		t.Fatalf("swapping up and down, or quit sharing ctrl+c, should be fine: %v", err)
+	}
+	if !key.Matches(press("j"), km.Up) || !key.Matches(press("k"), km.Down) {
+		t.Error("swap not applied")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.yaml")
+	if err := os.WriteFile(path, []byte("quit: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	km, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !key.Matches(press("x"), km.Quit) || key.Matches(press("q"), km.Quit) {
+		t.Error("quit should be x")
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("a missing file should be an error")
+	}
+	if err := Default().Rebind("empty.yaml", nil); err != nil {
+		t.Errorf("an empty file changes nothing: %v", err)
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	good := map[string]string{"j": "j", "G": "G", "/": "/", "?": "?", "down": "down", "pgdown": "pgdown",
+		"ctrl+d": "ctrl+d", "shift+tab": "shift+tab", "f5": "f5", "space": " ", "alt+j": "alt+j", "alt+enter": "alt+enter", "é": "é"}
+	for in, want := range good {
+		got, err := ParseKey(in)
+		if err != nil || got != want {
+			t.Errorf("ParseKey(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "jj", "ctrl+", "control+c", "alt+", "\x01", "Down"} {
+		if _, err := ParseKey(bad); err == nil {
+			t.Errorf("ParseKey(%q) should fail", bad)
+		}
+	}
+}
+
+func TestActionsCoverKeyMap(t *testing.T) {
+	if got, want := len(Actions()), reflect.TypeOf(KeyMap{}).NumField(); got != want {
+		t.Errorf("%d actions for %d KeyMap fields: every binding should be rebindable by name", got, want)
+	}
+	seen := map[*key.Binding]bool{}
+	km := &KeyMap{}
+	for _, a := range actions {
+		b := a.binding(km)
+		if seen[b] {
+			t.Errorf("action %q points at a binding another action has", a.name)
+		}
+		seen[b] = true
+	}
+}

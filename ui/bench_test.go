@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// viewModel is a console at 160x48 with about n VMs per site, the cursor mid-list.
+func viewModel(tb testing.TB, n int, colour bool) Model {
+	opts := testOptions()
+	if colour {
+		opts.Renderer = colourRenderer()
+	}
+	m := New(newFakeEngine(bigState(n)), opts)
+	m = update(tb, m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	for i := 0; i < 3; i++ {
+		m = pressAll(tb, m, "pgdown")
+	}
+	return m
+}
+
+// BenchmarkView shows that drawing a frame costs the same for 100 VMs a site as for 10,000:
+// only the rows on screen are rendered.
+//
+//	go test ./ui -run '^$' -bench View -benchmem
+func BenchmarkView(b *testing.B) {
+	for _, colour := range []bool{false, true} {
+		for _, n := range []int{100, 10000} {
+			m := viewModel(b, n, colour)
+			profile := "ascii"
+			if colour {
+				profile = "truecolor"
+			}
+			b.Run(fmt.Sprintf("%s/vms=%d", profile, len(m.sites[0].site.VMs)), func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					_ = m.View()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkState measures what a new State costs in Update (filtering and keeping the
+// cursor is linear in the inventory, and happens here rather than in View).
+func BenchmarkState(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		m := viewModel(b, n, false)
+		st := bigState(n)
+		b.Run(fmt.Sprintf("vms=%d", len(m.sites[0].site.VMs)), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				st.Gen++
+				m, _ = m.applyStateCopy(stateMsg{st})
+			}
+		})
+	}
+}
+
+// applyStateCopy is Update(stateMsg) without the re-armed command.
+func (m Model) applyStateCopy(s stateMsg) (Model, tea.Cmd) {
+	next, cmd := m.Update(s)
+	return next.(Model), cmd
+}
+
+// TestViewCostIndependentOfInventory is the benchmark's claim as a test: the allocations
+// of one View (a stable stand-in for its cost) are the same for 100 VMs as for 10,000.
+func TestViewCostIndependentOfInventory(t *testing.T) {
+	small, big := viewModel(t, 100, true), viewModel(t, 10000, true)
+	if n := len(big.sites[0].site.VMs); n < 10000 {
+		t.Fatalf("big inventory has %d VMs", n)
+	}
+	a := testing.AllocsPerRun(20, func() { _ = small.View() })
+	b := testing.AllocsPerRun(20, func() { _ = big.View() })
+	if b > a*1.05+5 {
+		t.Errorf("View allocates %.0f times with 10,000 VMs a site, %.0f with 100", b, a)
+	}
+}

@@ -1,0 +1,325 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vmcross/vmcross/backend"
+)
+
+// Column widths. Name, VLANs and cluster/host stretch between their minimum and the widest
+// value in the inventory (capped); the others are fixed.
+const (
+	markerW     = 2 // "> " on the cursor row
+	nameMinW    = 12
+	nameWantW   = 16 // the name gets this much before any optional column is added
+	nameMaxW    = 32
+	powerW      = 4
+	cpuW        = 3
+	memW        = 5
+	vlansMinW   = 7
+	vlansMaxW   = 24
+	placeMinW   = 12
+	placeMaxW   = 40
+	columnGap   = 1
+	cursorGlyph = ">"
+)
+
+// columns says which columns a pane shows and how wide each is. Optional columns are
+// dropped from the right (cluster/host first, then VLANs, memory, vCPUs) when the pane is
+// too narrow; name and power always stay.
+type columns struct {
+	name                   int
+	cpu, mem, vlans, place int // 0: dropped
+}
+
+// widest holds the widest value of each stretchable column in the current inventory. It is
+// measured when a State arrives, never in View.
+type widest struct{ name, vlans, place int }
+
+func measure(vms []backend.VM) widest {
+	w := widest{name: len("NAME"), vlans: len("VLANS"), place: len("CLUSTER/HOST")}
+	for i := range vms {
+		vm := &vms[i]
+		w.name = max(w.name, nameWidth(vm.Name))
+		w.place = max(w.place, ansi.StringWidth(vm.Cluster)+1+ansi.StringWidth(vm.Host))
+		w.vlans = max(w.vlans, vlansWidth(vm.VLANs))
+	}
+	return w
+}
+
+func vlansWidth(v []int) int {
+	n := 0
+	for i, id := range v {
+		if i > 0 {
+			n++
+		}
+		n += len(strconv.Itoa(id))
+	}
+	return n
+}
+
+// layoutColumns fits the columns into inner cells.
+func layoutColumns(inner int, want widest) columns {
+	avail := inner - markerW
+	nameWant := min(max(want.name, nameMinW), nameMaxW)
+	c := columns{name: min(nameWant, max(nameMinW, min(nameWantW, avail-columnGap-powerW)))}
+	used := c.name + columnGap + powerW
+	add := func(w int) int {
+		if used+columnGap+w > avail {
+			return 0
+		}
+		used += columnGap + w
+		return w
+	}
+	// Each optional column is only added if every column left of it was.
+	if c.cpu = add(cpuW); c.cpu > 0 {
+		if c.mem = add(memW); c.mem > 0 {
+			if c.vlans = add(vlansMinW); c.vlans > 0 {
+				c.place = add(placeMinW)
+			}
+		}
+	}
+	// Share what is left: the name first, then VLANs, then cluster/host.
+	grow := func(cur *int, limit int) {
+		if *cur == 0 {
+			return
+		}
+		d := min(avail-used, max(limit-*cur, 0))
+		*cur += d
+		used += d
+	}
+	grow(&c.name, nameWant)
+	grow(&c.vlans, min(max(want.vlans, vlansMinW), vlansMaxW))
+	grow(&c.place, min(max(want.place, placeMinW), placeMaxW))
+	return c
+}
+
+// header is the column-heading line.
+func (c columns) header() string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", markerW))
+	b.WriteString(padRight("NAME", c.name))
+	b.WriteString(" " + padRight("PWR", powerW))
+	if c.cpu > 0 {
+		b.WriteString(" " + padLeft("CPU", c.cpu))
+	}
+	if c.mem > 0 {
+		b.WriteString(" " + padLeft("GiB", c.mem))
+	}
+	if c.vlans > 0 {
+		b.WriteString(" " + padRight("VLANS", c.vlans))
+	}
+	if c.place > 0 {
+		b.WriteString(" " + padRight("CLUSTER/HOST", c.place))
+	}
+	return b.String()
+}
+
+// width is the cells the columns take, marker included.
+func (c columns) width() int {
+	w := markerW + c.name + columnGap + powerW
+	for _, cw := range []int{c.cpu, c.mem, c.vlans, c.place} {
+		if cw > 0 {
+			w += columnGap + cw
+		}
+	}
+	return w
+}
+
+// row renders one VM in exactly inner cells (inner ≥ c.width()). matched are byte offsets
+// of name characters that matched the filter.
+func (c columns) row(vm *backend.VM, matched []int, cursor bool, k rowInks, inner int) string {
+	var b strings.Builder
+	b.Grow(inner * 2)
+	marker := "  "
+	if cursor {
+		marker = cursorGlyph + " "
+	}
+	b.WriteString(highlight(marker, vm.Name, matched, c.name, k))
+	word, pk := power(vm, k)
+	b.WriteString(k.plain.paint(" "))
+	b.WriteString(pk.paint(padRight(word, powerW)))
+	var nums, text string
+	if c.cpu > 0 {
+		nums += " " + padLeft(strconv.Itoa(int(vm.CPU)), c.cpu)
+	}
+	if c.mem > 0 {
+		nums += " " + padLeft(gib(vm.MemoryMiB), c.mem)
+	}
+	if c.vlans > 0 {
+		text += " " + padRight(vlanList(vm.VLANs), c.vlans)
+	}
+	if c.place > 0 {
+		text += " " + padRight(place(vm, c.place), c.place)
+	}
+	b.WriteString(k.plain.paint(nums))
+	b.WriteString(k.muted.paint(text))
+	if pad := inner - c.width(); pad > 0 {
+		if cursor {
+			b.WriteString(k.plain.paint(strings.Repeat(" ", pad)))
+		} else {
+			b.WriteString(strings.Repeat(" ", pad))
+		}
+	}
+	return b.String()
+}
+
+// nameWidth is the width of a name as highlight draws it: control characters (an escape
+// sequence in a VM name, say) are shown as "?", one cell each.
+func nameWidth(name string) int {
+	n := 0
+	for _, r := range name {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func runeWidth(r rune) int {
+	if r == utf8.RuneError || isControl(r) || r < utf8.RuneSelf {
+		return 1
+	}
+	return ansi.StringWidth(string(r))
+}
+
+// power is the short word for a VM's power state, and its style.
+func power(vm *backend.VM, k rowInks) (string, ink) {
+	switch {
+	case vm.Template:
+		return "tmpl", k.tmpl
+	case vm.Power == backend.PoweredOn:
+		return "on", k.on
+	case vm.Power == backend.Suspended:
+		return "susp", k.susp
+	case vm.Power == backend.PoweredOff:
+		return "off", k.off
+	}
+	return "?", k.off
+}
+
+// gib formats MiB as GiB: whole numbers plain, the rest with one decimal.
+func gib(mib int32) string {
+	if mib%1024 == 0 {
+		return strconv.Itoa(int(mib / 1024))
+	}
+	return strconv.FormatFloat(float64(mib)/1024, 'f', 1, 64)
+}
+
+func vlanList(v []int) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(v))
+	for i, id := range v {
+		parts[i] = strconv.Itoa(id)
+	}
+	return strings.Join(parts, ",")
+}
+
+// place is "cluster/host". When that is wider than w, the host loses its domain
+// ("A-01/esx03"), which is what an operator reads anyway.
+func place(vm *backend.VM, w int) string {
+	host := clean(vm.Host)
+	full := joinPlace(clean(vm.Cluster), host)
+	if ansi.StringWidth(full) <= w {
+		return full
+	}
+	return joinPlace(clean(vm.Cluster), shortHost(host))
+}
+
+func joinPlace(cluster, host string) string {
+	switch {
+	case cluster == "":
+		return host
+	case host == "":
+		return cluster
+	}
+	return cluster + "/" + host
+}
+
+// shortHost is a host name's first label; IP addresses stay whole.
+func shortHost(h string) string {
+	i := strings.IndexByte(h, '.')
+	if i <= 0 || strings.Trim(h, "0123456789.") == "" || strings.Contains(h, ":") {
+		return h
+	}
+	return h[:i]
+}
+
+// clean makes text from the outside safe for one line: control characters (newlines in an
+// error, escape sequences in a name) become spaces.
+func clean(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func isControl(r rune) bool { return r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// highlight renders marker then name in exactly w cells, painting the characters at the
+// matched byte offsets. A name too long for w is cut and ends with an ellipsis.
+func highlight(marker, name string, matched []int, w int, k rowInks) string {
+	limit := w
+	if nameWidth(name) > w {
+		limit = w - 1 // room for the ellipsis
+	}
+	var b strings.Builder
+	var run strings.Builder
+	run.WriteString(marker)
+	runMatched := false
+	flush := func() {
+		if run.Len() == 0 {
+			return
+		}
+		if runMatched {
+			b.WriteString(k.match.paint(run.String()))
+		} else {
+			b.WriteString(k.plain.paint(run.String()))
+		}
+		run.Reset()
+	}
+	used, m := 0, 0
+	for i, r := range name {
+		rw := runeWidth(r)
+		if used+rw > limit {
+			break
+		}
+		for m < len(matched) && matched[m] < i {
+			m++
+		}
+		isMatch := m < len(matched) && matched[m] == i
+		if isMatch != runMatched {
+			flush()
+			runMatched = isMatch
+		}
+		if r == utf8.RuneError || isControl(r) {
+			r = '?' // a control character would break the line
+		}
+		run.WriteRune(r)
+		used += rw
+	}
+	if limit < w {
+		if runMatched {
+			flush()
+			runMatched = false
+		}
+		run.WriteString(ellipsis)
+		used++
+	}
+	if runMatched {
+		flush()
+		runMatched = false
+	}
+	run.WriteString(strings.Repeat(" ", max(w-used, 0)))
+	flush()
+	return b.String()
+}

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/vmcross/vmcross/keymap"
+	"github.com/vmcross/vmcross/themes"
+)
+
+// Options configure one console session. The zero value is usable: dark theme, default keys,
+// a renderer for this process's stdout, the wall clock.
+type Options struct {
+	// Context bounds the session; the state subscription ends with it (and on quit).
+	// nil means context.Background().
+	Context context.Context
+	// Theme is the palette; the zero Theme means themes.Dark().
+	Theme themes.Theme
+	// Renderer is the session's lipgloss renderer. SSH sessions pass one for the client's
+	// terminal; nil means themes.Renderer(os.Stdout, os.Getenv), which honours NO_COLOR.
+	Renderer *lipgloss.Renderer
+	// KeyMap is the key bindings; nil means keymap.Default().
+	KeyMap *keymap.KeyMap
+	// Now is the clock behind "disconnected 5m" ages; nil means time.Now. Tests fix it.
+	Now func() time.Time
+}
+
+// Common is what every pane of one session shares: built once by New, handed down by value.
+// It holds pointers to immutable things only, so copies never disagree.
+type Common struct {
+	Ctx      context.Context
+	Width    int // terminal size as the root last saw it; panes go by their own SetSize
+	Height   int
+	Styles   *themes.Styles
+	KeyMap   *keymap.KeyMap
+	Renderer *lipgloss.Renderer
+	Now      func() time.Time
+
+	inks *inks // row paints, derived from Styles
+}
+
+// NewCommon fills in the defaults of opts and builds the session's styles.
+func NewCommon(opts Options) Common {
+	c := Common{
+		Ctx:      opts.Context,
+		Renderer: opts.Renderer,
+		KeyMap:   opts.KeyMap,
+		Now:      opts.Now,
+	}
+	if c.Ctx == nil {
+		c.Ctx = context.Background()
+	}
+	if c.Renderer == nil {
+		c.Renderer = themes.Renderer(os.Stdout, os.Getenv)
+	}
+	if c.KeyMap == nil {
+		c.KeyMap = keymap.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	theme := opts.Theme
+	if theme.Name == "" {
+		theme = themes.Dark()
+	}
+	c.Styles = themes.NewStyles(c.Renderer, theme)
+	c.inks = newInks(c.Styles)
+	return c
+}

@@ -1,0 +1,76 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+)
+
+func TestMain(m *testing.M) {
+	// Goldens are plain text: no colour from the global renderer either (the console uses
+	// its own, but a stray default-renderer style would show up here).
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+// screen runs the console in a real tea.Program at w×h, waits until the screen shows
+// ready, applies steps, and returns the final frame.
+func screen(t *testing.T, e *fakeEngine, w, h int, ready string, steps func(tm *teatest.TestModel)) []byte {
+	t.Helper()
+	tm := teatest.NewTestModel(t, New(e, testOptions()), teatest.WithInitialTermSize(w, h))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(ready)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	if steps != nil {
+		steps(tm)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	return []byte(final.View() + "\n")
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+// Golden screens: `go test ./ui -update` rewrites testdata/TestGolden/*.golden.
+func TestGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}, {200, 60}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			out := screen(t, newFakeEngine(testState()), w, h, "Atlanta (site B)", nil)
+			teatest.RequireEqualOutput(t, out)
+		})
+	}
+
+	t.Run("80x24_filter_sql", func(t *testing.T) {
+		out := screen(t, newFakeEngine(testState()), 80, 24, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			tm.Type("/sql")
+			waitFor(t, tm, "8 of 80 VMs")
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+			tm.Type("j")
+			waitFor(t, tm, "2/8")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	t.Run("120x30_site_b_down_full_help", func(t *testing.T) {
+		e := newFakeEngine(testState())
+		out := screen(t, e, 120, 30, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			e.Publish(disconnectedB()) // arrives through the subscription
+			waitFor(t, tm, "disconnected 5m")
+			tm.Type("\t")
+			tm.Type("?")
+			waitFor(t, tm, "previous pane")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+}

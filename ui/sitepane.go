@@ -1,0 +1,452 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vmcross/vmcross/backend"
+)
+
+// maxErrorLines bounds how much of a site's error its header shows.
+const maxErrorLines = 2
+
+// SitePane lists one site's VMs under a header with the site's connection state. It renders
+// only the rows on screen, and keeps the cursor on the same VM when a new State arrives.
+type SitePane struct {
+	common Common
+	slot   int // which State.Sites entry this pane shows, until it knows its site's ID
+	site   backend.SiteSnapshot
+	known  bool // a State has named this pane's site
+	rows   []row
+	widest widest
+	cursor int // index into rows
+	offset int // first row on screen
+	query  string
+	input  textinput.Model
+	width  int
+	height int
+
+	focused bool
+}
+
+// NewSitePane returns the pane for the slot-th site of the engine's State (0: site A).
+func NewSitePane(c Common, slot int) SitePane {
+	st := c.Styles
+	in := textinput.New()
+	in.Prompt = "/ "
+	in.Placeholder = "name, cluster, host or VLAN"
+	in.PromptStyle = st.FilterPrompt
+	in.TextStyle = st.FilterText
+	in.PlaceholderStyle = st.FilterPlaceholder
+	in.CompletionStyle = st.FilterPlaceholder
+	in.Cursor.Style = st.FilterCursor
+	in.Cursor.TextStyle = st.FilterText
+	// A blinking cursor redraws the screen twice a second, for every SSH session.
+	in.Cursor.SetMode(cursor.CursorStatic)
+	return SitePane{common: c, slot: slot, input: in}
+}
+
+// SetSize sets the pane's outer size, border included.
+func (p *SitePane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	// The input draws prompt, Width cells and the cursor cell; then a gap and the hint.
+	p.input.Width = max(p.innerWidth()-ansi.StringWidth(p.input.Prompt)-1-1-ansi.StringWidth(filterHint(true)), 1)
+	p.scroll(p.cursor - p.offset)
+}
+
+// Focus marks the pane as the one that gets the keys.
+func (p *SitePane) Focus() { p.focused = true }
+
+// Blur marks the pane as not focused.
+func (p *SitePane) Blur() { p.focused = false }
+
+// Focused reports whether the pane has the keys.
+func (p SitePane) Focused() bool { return p.focused }
+
+// Filtering reports whether the filter input has the keys: then every key goes to it.
+func (p SitePane) Filtering() bool { return p.input.Focused() }
+
+// Query is the filter in force ("" for none).
+func (p SitePane) Query() string { return p.query }
+
+// Site is the snapshot the pane shows, and whether a State has named its site yet.
+func (p SitePane) Site() (backend.SiteSnapshot, bool) { return p.site, p.known }
+
+// Selected is the VM under the cursor.
+func (p SitePane) Selected() (backend.VM, bool) {
+	if p.cursor < 0 || p.cursor >= len(p.rows) {
+		return backend.VM{}, false
+	}
+	return p.site.VMs[p.rows[p.cursor].vm], true
+}
+
+// Visible is the number of VMs that pass the filter.
+func (p SitePane) Visible() int { return len(p.rows) }
+
+// SetState shows this pane's site from s, keeping the cursor on the VM it was on (or on the
+// same row, if that VM is gone). The work is proportional to the inventory, and done here,
+// in Update, never in View.
+func (p *SitePane) SetState(s backend.State) {
+	var snap backend.SiteSnapshot
+	var ok bool
+	if p.known {
+		snap, ok = s.Site(p.site.Status.ID)
+	} else if p.slot < len(s.Sites) {
+		snap, ok = s.Sites[p.slot], true
+	}
+	if !ok {
+		return // the site left the State: keep showing what we had
+	}
+	sel, had := p.Selected() // before the VMs change under the rows
+	p.site, p.known = snap, true
+	p.widest = measure(snap.VMs)
+	p.refilterFrom(sel, had, false)
+}
+
+// refilter rebuilds the rows from the query. The cursor stays on its VM if that VM is still
+// listed; otherwise it goes to the top (toTop, for a new filter) or stays on its row.
+func (p *SitePane) refilter(toTop bool) {
+	sel, had := p.Selected()
+	p.refilterFrom(sel, had, toTop)
+}
+
+// refilterFrom is refilter with the selection taken before p.site changed.
+func (p *SitePane) refilterFrom(sel backend.VM, had, toTop bool) {
+	screenRow := p.cursor - p.offset
+	p.rows = filterVMs(p.site.VMs, p.query)
+	idx := -1
+	if had {
+		for i, r := range p.rows {
+			if p.site.VMs[r.vm].Key == sel.Key {
+				idx = i
+				break
+			}
+		}
+	}
+	switch {
+	case idx >= 0:
+		p.cursor = idx
+	case toTop:
+		p.cursor, screenRow = 0, 0
+	}
+	p.scroll(screenRow)
+}
+
+// scroll clamps the cursor and scrolls so that it is on screen, at screenRow if possible.
+func (p *SitePane) scroll(screenRow int) {
+	n, h := len(p.rows), p.listHeight()
+	p.cursor = clamp(p.cursor, 0, n-1)
+	p.offset = clamp(p.cursor-screenRow, 0, max(n-h, 0))
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if h > 0 && p.cursor >= p.offset+h {
+		p.offset = p.cursor - h + 1
+	}
+}
+
+// ensureVisible scrolls as little as possible to show the cursor.
+func (p *SitePane) ensureVisible() {
+	n, h := len(p.rows), p.listHeight()
+	p.cursor = clamp(p.cursor, 0, n-1)
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if h > 0 && p.cursor >= p.offset+h {
+		p.offset = p.cursor - h + 1
+	}
+	p.offset = clamp(p.offset, 0, max(n-h, 0))
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return min(max(v, lo), hi)
+}
+
+// Update handles a key (or the filter input's own messages) for this pane.
+func (p SitePane) Update(msg tea.Msg) (SitePane, tea.Cmd) {
+	if p.Filtering() {
+		return p.updateFilter(msg)
+	}
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return p, nil
+	}
+	keys := p.common.KeyMap
+	switch {
+	case key.Matches(km, keys.Up):
+		p.cursor--
+	case key.Matches(km, keys.Down):
+		p.cursor++
+	case key.Matches(km, keys.PageUp):
+		p.cursor -= max(p.listHeight(), 1)
+	case key.Matches(km, keys.PageDown):
+		p.cursor += max(p.listHeight(), 1)
+	case key.Matches(km, keys.Home):
+		p.cursor = 0
+	case key.Matches(km, keys.End):
+		p.cursor = len(p.rows) - 1
+	case key.Matches(km, keys.Filter):
+		p.input.SetValue(p.query)
+		p.input.CursorEnd()
+		cmd := p.input.Focus()
+		p.ensureVisible() // the filter line may have just appeared
+		return p, cmd
+	case key.Matches(km, keys.ClearFilter):
+		if p.query != "" {
+			p.input.Reset()
+			p.query = ""
+			p.refilter(false)
+		}
+	}
+	p.ensureVisible()
+	return p, nil
+}
+
+// updateFilter gives the filter input every key but accept and clear; the list follows
+// the text as it is typed.
+func (p SitePane) updateFilter(msg tea.Msg) (SitePane, tea.Cmd) {
+	keys := p.common.KeyMap
+	if km, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(km, keys.AcceptFilter):
+			p.input.Blur()
+			if strings.TrimSpace(p.query) == "" {
+				p.input.Reset()
+				p.query = ""
+			}
+			p.ensureVisible()
+			return p, nil
+		case key.Matches(km, keys.ClearFilter):
+			p.input.Blur()
+			p.input.Reset()
+			p.query = ""
+			p.refilter(false)
+			return p, nil
+		}
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	if v := p.input.Value(); v != p.query {
+		p.query = v
+		p.refilter(true)
+	}
+	return p, cmd
+}
+
+// ShortHelp is the pane's part of the help bar.
+func (p SitePane) ShortHelp() []key.Binding {
+	k := p.common.KeyMap
+	if p.Filtering() {
+		return []key.Binding{k.AcceptFilter, k.ClearFilter}
+	}
+	// With a filter in force, its line says "esc clear": the bar has no room to repeat it.
+	return []key.Binding{k.Up, k.Down, k.Filter}
+}
+
+// FullHelp is the pane's part of the full help.
+func (p SitePane) FullHelp() [][]key.Binding {
+	k := p.common.KeyMap
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{k.Filter, k.AcceptFilter, k.ClearFilter},
+	}
+}
+
+func (p SitePane) innerWidth() int  { return max(p.width-2, 0) }
+func (p SitePane) innerHeight() int { return max(p.height-2, 0) }
+
+// headerHeight is the number of lines above the column headings: the status line, the
+// site's error, the filter line.
+func (p SitePane) headerHeight() int {
+	n := 1 + len(errorLines(p.site.Status.Err, p.innerWidth()))
+	if p.showFilter() {
+		n++
+	}
+	return n
+}
+
+// listHeight is the number of VM rows on screen.
+func (p SitePane) listHeight() int {
+	return max(p.innerHeight()-p.headerHeight()-1, 0)
+}
+
+func (p SitePane) showFilter() bool { return p.Filtering() || p.query != "" }
+
+// title names the site: its display name, else its ID, else its slot.
+func (p SitePane) title() string {
+	switch {
+	case p.site.Status.Name != "":
+		return clean(p.site.Status.Name)
+	case p.site.Status.ID != "":
+		return clean(string(p.site.Status.ID))
+	}
+	return "site " + string(rune('A'+p.slot))
+}
+
+// View renders the pane: exactly its height in lines, each exactly its width. Its cost
+// depends on the pane's size, not on the number of VMs.
+func (p SitePane) View() string {
+	w, h := p.innerWidth(), p.innerHeight()
+	st := p.common.Styles
+	body := make([]string, 0, h)
+	body = append(body, p.statusLine(w))
+	for _, l := range errorLines(p.site.Status.Err, w) {
+		body = append(body, st.SiteError.Render(l))
+	}
+	if p.showFilter() {
+		body = append(body, p.filterLine(w))
+	}
+	cols := layoutColumns(w, p.widest)
+	body = append(body, st.ColumnHeader.Render(fit(cols.header(), w)))
+
+	listH := max(h-len(body), 0)
+	if len(p.rows) == 0 && listH > 0 {
+		body = append(body, st.Empty.Render(cut("  "+p.emptyText(), w)))
+	}
+	// View works on a copy: clamp the window here too, in case a size change has not
+	// reached Update yet.
+	offset := clamp(p.offset, 0, max(len(p.rows)-listH, 0))
+	if p.cursor >= offset+listH {
+		offset = max(p.cursor-listH+1, 0)
+	}
+	end := min(offset+listH, len(p.rows))
+	for i := offset; i < end; i++ {
+		r := p.rows[i]
+		cur := i == p.cursor
+		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused), w))
+	}
+	footer := ""
+	if len(p.rows) > 0 {
+		footer = fmt.Sprintf("%d/%d", p.cursor+1, len(p.rows))
+	}
+	return frame{styles: st, focused: p.focused, title: p.title(), footer: footer}.render(p.width, p.height, body)
+}
+
+// statusLine is "● connected  vc-a.example.net      80 VMs".
+func (p SitePane) statusLine(w int) string {
+	st := p.common.Styles
+	if !p.known {
+		return st.Empty.Render(cut("waiting for the engine…", w))
+	}
+	s := p.site.Status
+	var glyph string
+	var style lipgloss.Style
+	switch s.State {
+	case backend.Connected:
+		glyph, style = "●", st.SiteConnected
+	case backend.Connecting:
+		glyph, style = "◌", st.SiteConnecting
+	default:
+		glyph, style = "✗", st.SiteDisconnected
+	}
+	state := glyph + " " + s.State.String()
+	if s.State != backend.Connected && !s.Since.IsZero() {
+		state += " " + age(p.common.Now().Sub(s.Since))
+	}
+	left := style.Render(cut(state, w))
+	count := p.countText()
+	if room := w - ansi.StringWidth(left) - 2 - ansi.StringWidth(count) - 1; room >= 4 && s.Host != "" {
+		left += "  " + st.SiteHost.Render(cut(clean(s.Host), room))
+	}
+	return spread(left, st.SiteCount.Render(count), w)
+}
+
+// countText is "80 VMs", or "12 of 80 VMs" with a filter.
+func (p SitePane) countText() string {
+	total := len(p.site.VMs)
+	noun := "VMs"
+	if total == 1 {
+		noun = "VM"
+	}
+	if p.query != "" {
+		return fmt.Sprintf("%d of %d %s", len(p.rows), total, noun)
+	}
+	return fmt.Sprintf("%d %s", total, noun)
+}
+
+// emptyText explains an empty list.
+func (p SitePane) emptyText() string {
+	switch {
+	case !p.known:
+		return ""
+	case p.query != "" && len(p.site.VMs) > 0:
+		return fmt.Sprintf("no VMs match %q", p.query)
+	case p.site.Status.State == backend.Connecting:
+		return "loading inventory…"
+	case p.site.Status.State == backend.Disconnected:
+		return "no inventory: vCenter unreachable"
+	}
+	return "no VMs"
+}
+
+// filterHint is the reminder at the right of the filter line.
+func filterHint(typing bool) string {
+	if typing {
+		return "enter keep · esc clear"
+	}
+	return "esc clear"
+}
+
+// filterLine is the filter input while typing, or the filter in force.
+func (p SitePane) filterLine(w int) string {
+	st := p.common.Styles
+	typing := p.Filtering()
+	hint := st.FilterHint.Render(filterHint(typing))
+	var left string
+	if typing {
+		left = p.input.View()
+	} else {
+		left = st.FilterPrompt.Render(p.input.Prompt) + st.FilterText.Render(p.query)
+	}
+	if ansi.StringWidth(left)+1+ansi.StringWidth(hint) > w {
+		return fit(left, w)
+	}
+	return spread(left, hint, w)
+}
+
+// errorLines wraps a site's error into at most maxErrorLines lines of w cells, "! " first.
+func errorLines(err string, w int) []string {
+	err = strings.TrimSpace(clean(err))
+	if err == "" || w < 4 {
+		return nil
+	}
+	wrapped := strings.Split(ansi.Wrap(err, w-2, ""), "\n")
+	if len(wrapped) > maxErrorLines {
+		last := strings.Join(wrapped[maxErrorLines-1:], " ")
+		wrapped = append(wrapped[:maxErrorLines-1], ansi.Truncate(last, w-2, ellipsis))
+	}
+	for i, l := range wrapped {
+		prefix := "  "
+		if i == 0 {
+			prefix = "! "
+		}
+		wrapped[i] = prefix + strings.TrimRight(l, " ")
+	}
+	return wrapped
+}
+
+// age is a short duration for headers: 45s, 12m, 3h20m, 2d.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}

@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vmcross/vmcross/backend"
+)
+
+// subscribedMsg carries the state channel once the subscription is open.
+type subscribedMsg struct{ ch <-chan backend.State }
+
+// stateMsg is a new State from the engine.
+type stateMsg struct{ state backend.State }
+
+// streamClosedMsg says the engine closed the state channel (the session's context ended).
+type streamClosedMsg struct{}
+
+// tickMsg refreshes "disconnected 5m" ages while some site is not connected.
+type tickMsg struct{}
+
+// subscribe opens the state subscription off the Update goroutine.
+func subscribe(ctx context.Context, e Engine) tea.Cmd {
+	return func() tea.Msg { return subscribedMsg{ch: e.Subscribe(ctx)} }
+}
+
+// waitForState delivers the next State; Update re-arms it after each one (bubbletea's
+// examples/realtime pattern), so at most one read is ever pending.
+func waitForState(ch <-chan backend.State) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return streamClosedMsg{}
+		}
+		return stateMsg{state: s}
+	}
+}
+
+// tick fires once, a second from now.
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{} })
+}

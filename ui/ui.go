@@ -1,0 +1,267 @@
+// Package ui is the vmcross console: two site panes side by side, room for the DCI fabric,
+// a help bar. It reaches the back end only through Engine, and receives its States as
+// messages; nothing in Update or View blocks.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vmcross/vmcross/backend"
+)
+
+// Engine is what the console needs from the back end. backend.Engine satisfies it; tests
+// use a fake.
+type Engine interface {
+	// Snapshot is the current State. It is immutable and cheap to get.
+	Snapshot() backend.State
+	// Subscribe delivers the latest State after each change, coalesced; the channel is
+	// closed when ctx ends.
+	Subscribe(ctx context.Context) <-chan backend.State
+}
+
+// The smallest terminal the console draws in, and the width from which the fabric pane gets
+// a column of its own instead of a strip under the sites.
+const (
+	MinWidth  = 60
+	MinHeight = 15
+	WideWidth = 120
+)
+
+// Fabric column width on wide terminals: a quarter of the width, within these bounds.
+const (
+	fabricMinW = 34
+	fabricMaxW = 48
+)
+
+// Model is the console's root: it routes keys, sizes and States to the panes, and lays
+// them out. Build it with New.
+type Model struct {
+	common Common
+	engine Engine
+	cancel context.CancelFunc
+	states <-chan backend.State // nil until subscribed, and after the engine closed it
+	gen    uint64               // Gen of the newest State shown
+
+	sites  [2]SitePane
+	fabric FabricPane
+	focus  int // index into sites
+	help   help.Model
+	lay    layout
+}
+
+// layout is where things go at the current size; set by relayout, read by View.
+type layout struct {
+	tooSmall bool
+	wide     bool // fabric in its own column
+	paneH    int
+	helpH    int
+}
+
+// New builds the console for one session. It reads the engine's current State so the first
+// frame has content; further States arrive through a subscription opened by Init.
+func New(engine Engine, opts Options) Model {
+	c := NewCommon(opts)
+	ctx, cancel := context.WithCancel(c.Ctx)
+	c.Ctx = ctx
+	h := help.New()
+	h.Styles = c.Styles.Help
+	m := Model{
+		common: c,
+		engine: engine,
+		cancel: cancel,
+		sites:  [2]SitePane{NewSitePane(c, 0), NewSitePane(c, 1)},
+		fabric: NewFabricPane(c),
+		help:   h,
+	}
+	m.sites[0].Focus()
+	m.applyState(engine.Snapshot())
+	return m
+}
+
+// Init opens the state subscription and starts the clock that ages "disconnected 5m".
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(subscribe(m.common.Ctx, m.engine), tick())
+}
+
+// Update routes: global keys and sizes here, States to every site pane, other keys to the
+// focused pane.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m.onResize(msg), nil
+	case subscribedMsg:
+		m.states = msg.ch
+		return m, waitForState(m.states)
+	case stateMsg:
+		m.applyState(msg.state)
+		return m, waitForState(m.states)
+	case streamClosedMsg:
+		m.states = nil
+		return m, nil
+	case tickMsg:
+		return m, tick() // View reads the clock; nothing else to do
+	case tea.KeyMsg:
+		return m.onKey(msg)
+	}
+	return m.toFocused(msg)
+}
+
+func (m Model) onResize(msg tea.WindowSizeMsg) Model {
+	m.common.Width, m.common.Height = msg.Width, msg.Height
+	m.relayout()
+	return m
+}
+
+// applyState shows s, unless a newer State is already shown (Gen only grows).
+func (m *Model) applyState(s backend.State) {
+	if s.Gen < m.gen {
+		return
+	}
+	m.gen = s.Gen
+	for i := range m.sites {
+		m.sites[i].SetState(s)
+	}
+}
+
+func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	keys := m.common.KeyMap
+	if key.Matches(msg, keys.ForceQuit) {
+		return m.quit()
+	}
+	// A focused text input gets the keys alone: q is a letter there.
+	if m.sites[m.focus].Filtering() {
+		return m.toFocused(msg)
+	}
+	switch {
+	case key.Matches(msg, keys.Quit):
+		return m.quit()
+	case key.Matches(msg, keys.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		m.relayout()
+		return m, nil
+	case key.Matches(msg, keys.NextPane):
+		m.setFocus(m.focus + 1)
+		return m, nil
+	case key.Matches(msg, keys.PrevPane):
+		m.setFocus(m.focus - 1)
+		return m, nil
+	}
+	return m.toFocused(msg)
+}
+
+// toFocused hands msg to the focused site pane.
+func (m Model) toFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
+	return m, cmd
+}
+
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	m.cancel() // ends the subscription; the engine closes the channel
+	return m, tea.Quit
+}
+
+func (m *Model) setFocus(i int) {
+	n := len(m.sites)
+	m.sites[m.focus].Blur()
+	m.focus = ((i % n) + n) % n
+	m.sites[m.focus].Focus()
+}
+
+// relayout sizes the panes for the terminal and the help bar.
+func (m *Model) relayout() {
+	w, h := m.common.Width, m.common.Height
+	m.lay = layout{tooSmall: w < MinWidth || h < MinHeight}
+	if m.lay.tooSmall {
+		return
+	}
+	m.help.Width = w
+	m.lay.helpH = min(lineCount(m.help.View(m.helpKeys())), max(h/3, 1))
+	m.lay.wide = w >= WideWidth
+	stripH := 1
+	if m.lay.wide {
+		stripH = 0
+	}
+	m.lay.paneH = h - m.lay.helpH - stripH
+	sitesW := w
+	if m.lay.wide {
+		fw := clamp(w/4, fabricMinW, fabricMaxW)
+		sitesW = w - fw
+		m.fabric.SetSize(fw, m.lay.paneH)
+	}
+	a := sitesW / 2
+	m.sites[0].SetSize(a, m.lay.paneH)
+	m.sites[1].SetSize(sitesW-a, m.lay.paneH)
+}
+
+// helpKeys is what the help bar shows: the focused pane's keys, then the global ones.
+func (m Model) helpKeys() helpKeys {
+	k := m.common.KeyMap
+	p := m.sites[m.focus]
+	short := p.ShortHelp()
+	if !p.Filtering() {
+		short = append(short, k.NextPane, k.Help, k.Quit)
+	}
+	full := append(p.FullHelp(), []key.Binding{k.NextPane, k.PrevPane, k.Help, k.Quit})
+	return helpKeys{short: short, full: full}
+}
+
+// helpKeys adapts merged bindings to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// View draws the console: exactly the terminal's height in lines, none wider than it.
+func (m Model) View() string {
+	w, h := m.common.Width, m.common.Height
+	if w <= 0 || h <= 0 {
+		return "" // no size yet
+	}
+	if m.lay.tooSmall {
+		msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d", MinWidth, MinHeight, w, h)
+		lines := strings.Split(blank(w, h), "\n")
+		lines[0] = fit(m.common.Styles.TooSmall.Render(cut(msg, w)), w)
+		return strings.Join(lines, "\n")
+	}
+	a := strings.Split(m.sites[0].View(), "\n")
+	b := strings.Split(m.sites[1].View(), "\n")
+	var f []string
+	if m.lay.wide {
+		f = strings.Split(m.fabric.View(), "\n")
+	}
+	lines := make([]string, 0, h)
+	for i := 0; i < m.lay.paneH; i++ {
+		line := at(a, i) + at(b, i)
+		if m.lay.wide {
+			line += at(f, i)
+		}
+		lines = append(lines, line)
+	}
+	if !m.lay.wide {
+		lines = append(lines, m.fabric.StripView(w))
+	}
+	hl := strings.Split(m.help.View(m.helpKeys()), "\n")
+	for i := 0; i < m.lay.helpH; i++ {
+		lines = append(lines, fit(at(hl, i), w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return ""
+}
+
+func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
