@@ -1,0 +1,326 @@
+// Package lab runs the embedded two-site lab: two simulated vCenters (govmomi's vcsim) in one
+// process, each serving HTTPS on 127.0.0.1 with its own certificate, inventory and instance
+// UUID, populated like a real two-site estate. vmcross, govc or any vSphere client can talk to
+// them as to real vCenters.
+//
+// The inventory is the same on every start: names, placement, devices, power states and the
+// managed object references of everything the lab builds.
+package lab
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/config"
+)
+
+// Options tune the lab.
+type Options struct {
+	// VMsPerSite is the number of VMs at each site; 0 means about 80. The VMs later features
+	// depend on are always there, so a smaller number is raised to their count.
+	VMsPerSite int
+}
+
+// Endpoint is everything a client needs to reach one lab vCenter.
+type Endpoint struct {
+	ID         backend.SiteID
+	Name       string // display name, e.g. "Miami (site A)"
+	URL        string // https://127.0.0.1:PORT/sdk
+	Username   string
+	Password   string
+	Thumbprint string // SHA-256 of the server certificate, upper-case colon-separated hex
+	CertPEM    []byte // the self-signed server certificate; usable as a CA file
+}
+
+// Handler sees every SOAP call to a lab vCenter before the simulator dispatches it, like
+// simulator.Registry.Handler: a non-nil object handles the call instead of the registered
+// one, a non-nil fault fails it.
+type Handler func(*simulator.Context, *simulator.Method) (mo.Reference, types.BaseMethodFault)
+
+// Lab is a running two-site lab. Close it when done.
+type Lab struct {
+	dir   string
+	sites []*site
+	once  sync.Once
+}
+
+type site struct {
+	ep      Endpoint
+	model   *simulator.Model
+	server  *simulator.Server
+	handler atomic.Pointer[Handler]
+
+	mu         sync.Mutex
+	collectors map[*simulator.PropertyCollector]string // that have long-polled, to session key
+}
+
+// Start builds both sites and starts their servers on random ports of 127.0.0.1. ctx bounds
+// the start only; the servers run until Close.
+func Start(ctx context.Context, opts Options) (*Lab, error) {
+	n := opts.VMsPerSite
+	if n <= 0 {
+		n = defaultVMsPerSite
+	}
+	dir, err := os.MkdirTemp("", "vmcross-lab-")
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	bps := blueprints()
+	l := &Lab{dir: dir, sites: make([]*site, len(bps))}
+	errs := make([]error, len(bps))
+	var wg sync.WaitGroup
+	for i, bp := range bps {
+		wg.Go(func() {
+			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	return l, nil
+}
+
+func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *site, err error) {
+	model := simulator.VPX()
+	model.Datacenter, model.Portgroup, model.Host, model.Cluster = 0, 0, 0, 0
+	model.ClusterHost, model.Datastore, model.Machine = 0, 0, 0
+	model.Autostart = false
+	// The simulator serves the same instance UUID from every model unless it is set here.
+	model.ServiceContent.About.InstanceUuid = nameUUID("vmcross-lab/" + string(bp.id))
+	if err := createModel(model); err != nil {
+		return nil, fmt.Errorf("%s: create model: %w", bp.id, err)
+	}
+	s := &site{model: model, collectors: map[*simulator.PropertyCollector]string{}}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%s: %w", bp.id, err)
+	}
+	simulatorGlobals.RLock()
+	err = newBuilder(ctx, bp, model, dir).build(n)
+	simulatorGlobals.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+
+	cert, x509Cert, err := selfSigned(bp.vcenter, bp.name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: certificate: %w", bp.id, err)
+	}
+	model.Map().Handler = s.intercept
+	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(labUser, labPassword)}
+	if err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil { // the simulator panics when it cannot listen
+				err = fmt.Errorf("%v", r)
+			}
+		}()
+		simulatorGlobals.Lock()
+		defer simulatorGlobals.Unlock()
+		s.server = model.Service.NewServer()
+		// Clients that pin a thumbprint (govmomi, govc) first try ordinary verification and
+		// abort that handshake; the server would log each one. No client knows the port yet.
+		s.server.Config.ErrorLog = log.New(io.Discard, "", 0)
+		return nil
+	}(); err != nil {
+		return nil, fmt.Errorf("%s: start server: %w", bp.id, err)
+	}
+
+	s.ep = Endpoint{
+		ID:         bp.id,
+		Name:       bp.name,
+		URL:        (&url.URL{Scheme: "https", Host: s.server.URL.Host, Path: "/sdk"}).String(),
+		Username:   labUser,
+		Password:   labPassword,
+		Thumbprint: backend.ThumbprintOf(x509Cert.Raw),
+		CertPEM:    certPEM(x509Cert),
+	}
+	return s, nil
+}
+
+// simulatorGlobals guards the simulator's package-level state. Model.Create appends to
+// simulator.EvalLicense and to the option list every vCenter model shares (vpx.Setting), and
+// Service.NewServer rewrites those options in place: both take the write lock. Adding hosts and
+// clusters reads EvalLicense, so building a site takes the read lock.
+var simulatorGlobals sync.RWMutex
+
+// createModel creates the model and gives it a private copy of its vCenter settings, so that
+// its server's URLs and its vcsim.home are its own.
+func createModel(model *simulator.Model) error {
+	simulatorGlobals.Lock()
+	defer simulatorGlobals.Unlock()
+	if err := model.Create(); err != nil {
+		return err
+	}
+	om := model.Map().OptionManager()
+	settings := make([]types.BaseOptionValue, len(om.Setting))
+	for i, o := range om.Setting {
+		v := *o.GetOptionValue()
+		settings[i] = &v
+	}
+	om.Setting = settings
+	return nil
+}
+
+// intercept is the registry's Handler: it remembers property collectors that long-poll, so
+// Close can end their waits, and hands the call to the handler set by SetHandler.
+func (s *site) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+	if ctx.Session != nil {
+		switch m.Name {
+		case "WaitForUpdatesEx", "WaitForUpdates":
+			if pc, ok := ctx.Session.Get(m.This).(*simulator.PropertyCollector); ok {
+				s.mu.Lock()
+				s.collectors[pc] = ctx.Session.Key
+				s.mu.Unlock()
+			}
+		case "Logout":
+			s.mu.Lock()
+			maps.DeleteFunc(s.collectors, func(_ *simulator.PropertyCollector, key string) bool { return key == ctx.Session.Key })
+			s.mu.Unlock()
+		}
+	}
+	if h := s.handler.Load(); h != nil {
+		return (*h)(ctx, m)
+	}
+	return nil, nil
+}
+
+// Endpoints returns the two vCenters, site A first.
+func (l *Lab) Endpoints() []Endpoint {
+	out := make([]Endpoint, len(l.sites))
+	for i, s := range l.sites {
+		out[i] = s.ep
+	}
+	return out
+}
+
+// Endpoint returns the vCenter of one site.
+func (l *Lab) Endpoint(id backend.SiteID) (Endpoint, bool) {
+	for _, s := range l.sites {
+		if s.ep.ID == id {
+			return s.ep, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// Config returns a vmcross configuration for the lab: passwords inline, thumbprints pinned,
+// certificates verified.
+func (l *Lab) Config() *config.Config {
+	c := &config.Config{}
+	for _, s := range l.sites {
+		c.Sites = append(c.Sites, config.Site{
+			ID:         string(s.ep.ID),
+			Name:       s.ep.Name,
+			URL:        s.ep.URL,
+			Username:   s.ep.Username,
+			Password:   s.ep.Password,
+			Thumbprint: s.ep.Thumbprint,
+		})
+	}
+	return c
+}
+
+// Model returns the simulator model behind a site, or nil. Its registry (Model.Map) is the
+// site's live inventory; change it only the way the simulator's own methods do (under the
+// object's lock, through Registry.Update so that property collectors see the change).
+func (l *Lab) Model(id backend.SiteID) *simulator.Model {
+	for _, s := range l.sites {
+		if s.ep.ID == id {
+			return s.model
+		}
+	}
+	return nil
+}
+
+// SetHandler installs h as the site's call interceptor (see Handler); nil removes it. Use it
+// instead of setting the registry's Handler, which the lab uses itself.
+func (l *Lab) SetHandler(id backend.SiteID, h Handler) {
+	for _, s := range l.sites {
+		if s.ep.ID == id {
+			if h == nil {
+				s.handler.Store(nil)
+			} else {
+				s.handler.Store(&h)
+			}
+		}
+	}
+}
+
+// Close stops both servers and removes the lab's files. It ends any long poll a client has
+// left open, so it does not wait on clients.
+func (l *Lab) Close() {
+	l.once.Do(func() {
+		var wg sync.WaitGroup
+		for _, s := range l.sites {
+			if s != nil {
+				wg.Go(s.close)
+			}
+		}
+		wg.Wait()
+		_ = os.RemoveAll(l.dir)
+	})
+}
+
+func (s *site) close() {
+	if s.server != nil {
+		done := make(chan struct{})
+		go func() {
+			s.server.Close()
+			close(done)
+		}()
+		// The simulator's WaitForUpdatesEx ignores a closed connection; cancel every wait
+		// until the server has drained, for a bounded time.
+		tick := time.NewTicker(20 * time.Millisecond)
+		deadline := time.After(5 * time.Second)
+	drain:
+		for {
+			s.mu.Lock()
+			for pc := range s.collectors {
+				pc.CancelWaitForUpdates(&types.CancelWaitForUpdates{This: pc.Self})
+			}
+			s.mu.Unlock()
+			select {
+			case <-done:
+				break drain
+			case <-deadline:
+				break drain
+			case <-tick.C:
+			}
+		}
+		tick.Stop()
+	}
+	s.model.Remove()
+}
+
+// nameUUID derives a stable, version 5 style UUID from a name.
+func nameUUID(name string) string {
+	h := sha1.Sum([]byte(name))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
