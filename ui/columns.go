@@ -15,11 +15,11 @@ import (
 const (
 	markerW     = 2 // "> " on the cursor row
 	nameMinW    = 12
-	nameWantW   = 16 // the name gets this much before any optional column is added
+	nameWantW   = 15 // the name gets this much before any optional column is added
 	nameMaxW    = 32
-	powerW      = 4
+	powerW      = 3
 	cpuW        = 3
-	memW        = 5
+	memW        = 4
 	vlansMinW   = 7
 	vlansMaxW   = 24
 	placeMinW   = 12
@@ -193,7 +193,7 @@ func power(vm *backend.VM, k rowInks) (string, ink) {
 	case vm.Power == backend.PoweredOn:
 		return "on", k.on
 	case vm.Power == backend.Suspended:
-		return "susp", k.susp
+		return "sus", k.susp
 	case vm.Power == backend.PoweredOff:
 		return "off", k.off
 	}

@@ -107,9 +107,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		return m, tick() // View reads the clock; nothing else to do
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return m.onKeys(msg.Runes)
+		}
 		return m.onKey(msg)
 	}
 	return m.toFocused(msg)
+}
+
+// onKeys handles runes that arrived together. bubbletea v1 reads keys typed faster than it
+// reads (a slow SSH link, tmux send-keys) as one KeyMsg; "/sql" must still open the filter
+// and type "sql", so each rune is handled as its own key.
+func (m Model) onKeys(runes []rune) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var next tea.Model = m
+	for _, r := range runes {
+		var cmd tea.Cmd
+		next, cmd = next.(Model).onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+	}
+	return next, tea.Batch(cmds...)
 }
 
 func (m Model) onResize(msg tea.WindowSizeMsg) Model {

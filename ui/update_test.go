@@ -376,3 +376,24 @@ func TestWaitingForEngine(t *testing.T) {
 		t.Error("first State not shown")
 	}
 }
+
+// Keys typed faster than bubbletea reads them (a slow SSH link, tmux send-keys) arrive as one
+// KeyMsg with several runes; each must act as its own key.
+func TestKeysArrivingTogether(t *testing.T) {
+	m := newTestModel(t, newFakeEngine(testState()), 80, 24)
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
+	m = next.(Model)
+	if got, want := selectedName(t, m.sites[0]), m.sites[0].site.VMs[m.sites[0].rows[3].vm].Name; got != want {
+		t.Errorf("jjj: cursor on %q, want the fourth VM %q", got, want)
+	}
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/sql")})
+	m = next.(Model)
+	if !m.sites[0].Filtering() || m.sites[0].Query() != "sql" {
+		t.Fatalf("/sql typed at once: filtering=%v query=%q", m.sites[0].Filtering(), m.sites[0].Query())
+	}
+	// A paste goes into the filter whole.
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("-node"), Paste: true})
+	if q := next.(Model).sites[0].Query(); q != "sql-node" {
+		t.Errorf("paste: query %q", q)
+	}
+}
