@@ -1,0 +1,194 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Engine owns every site and merges their snapshots into one State that any number of
+// clients (the console, SSH sessions, headless commands) read or subscribe to.
+type Engine struct {
+	sites []*Site
+
+	mu    sync.RWMutex
+	state State
+	subs  map[chan struct{}]struct{}
+
+	startOnce sync.Once
+	closeOnce sync.Once
+	closed    bool          // under mu: no new subscriptions
+	done      chan struct{} // closed by Close
+	cancel    context.CancelFunc
+	stopped   <-chan struct{} // under mu: the sites' context ends (nil before Start)
+	wg        sync.WaitGroup
+}
+
+// NewEngine returns an engine for the given sites, in that order; opts apply to every site.
+// Nothing connects until Start.
+func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
+	e := &Engine{
+		subs: map[chan struct{}]struct{}{},
+		done: make(chan struct{}),
+	}
+	e.state.Gen = 1
+	for i, spec := range specs {
+		s := NewSite(spec, opts...)
+		s.onChange = func(snap SiteSnapshot) { e.siteChanged(i, snap) }
+		e.sites = append(e.sites, s)
+		e.state.Sites = append(e.state.Sites, s.Snapshot())
+	}
+	return e
+}
+
+// Start connects every site in the background. The sites stop when ctx ends or on Close.
+// Calls after the first do nothing.
+func (e *Engine) Start(ctx context.Context) {
+	e.startOnce.Do(func() {
+		ctx, cancel := context.WithCancel(ctx)
+		e.mu.Lock()
+		e.cancel, e.stopped = cancel, ctx.Done()
+		e.mu.Unlock()
+		for _, s := range e.sites {
+			e.wg.Add(1)
+			go func() {
+				defer e.wg.Done()
+				_ = s.Run(ctx)
+			}()
+		}
+	})
+}
+
+// Close stops every site, logs out of every vCenter, closes every subscription and waits
+// for all of it. It is safe to call more than once.
+func (e *Engine) Close() {
+	e.closeOnce.Do(func() {
+		e.startOnce.Do(func() {}) // a later Start does nothing
+		e.mu.Lock()
+		cancel := e.cancel
+		e.closed = true
+		e.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+		close(e.done)
+	})
+	e.wg.Wait()
+}
+
+// Snapshot returns the current State. It is immutable: Sites are in spec order and Gen
+// grows with every change.
+func (e *Engine) Snapshot() State {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.state
+}
+
+// Subscribe returns a channel that first carries the current State and then each newer
+// one. A slow reader misses intermediate states (it always gets the latest) and never
+// blocks the engine. The channel is closed when ctx ends or the engine is closed.
+func (e *Engine) Subscribe(ctx context.Context) <-chan State {
+	out := make(chan State)
+	wake := make(chan struct{}, 1)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		close(out)
+		return out
+	}
+	e.subs[wake] = struct{}{}
+	e.wg.Add(1) // under mu, so it cannot race with Close's Wait
+	e.mu.Unlock()
+
+	go func() {
+		defer e.wg.Done()
+		defer close(out)
+		defer func() {
+			e.mu.Lock()
+			delete(e.subs, wake)
+			e.mu.Unlock()
+		}()
+		var sent uint64
+		for woken := true; ; {
+			if !woken {
+				select {
+				case <-wake:
+				case <-ctx.Done():
+					return
+				case <-e.done:
+					return
+				}
+			}
+			woken = false
+			st := e.Snapshot()
+			if st.Gen == sent {
+				continue
+			}
+			select {
+			case out <- st:
+				sent = st.Gen
+			case <-wake:
+				woken = true // a newer state exists: offer that one instead
+			case <-ctx.Done():
+				return
+			case <-e.done:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// WaitLoaded waits until every site has loaded its inventory once or failed its first
+// attempt. It returns nil when all loaded, else one error per site that did not, joined
+// (each names its site). If ctx ends or the engine stops first, the sites still pending
+// are named.
+func (e *Engine) WaitLoaded(ctx context.Context) error {
+	e.mu.RLock()
+	stopped := e.stopped
+	e.mu.RUnlock()
+	var pending []string
+	var errs []error
+	for _, s := range e.sites {
+		select {
+		case <-s.Settled():
+		case <-ctx.Done():
+		case <-stopped:
+		case <-e.done:
+		}
+		select {
+		case <-s.Settled():
+			if err := s.LoadErr(); err != nil {
+				errs = append(errs, err)
+			}
+		default:
+			pending = append(pending, string(s.ID()))
+		}
+	}
+	if len(pending) > 0 {
+		why := ctx.Err()
+		if why == nil {
+			why = errors.New("the engine stopped")
+		}
+		errs = append(errs, fmt.Errorf("%s: still connecting: %w", strings.Join(pending, ", "), why))
+	}
+	return errors.Join(errs...)
+}
+
+// siteChanged publishes a new State with site i's snapshot replaced.
+func (e *Engine) siteChanged(i int, snap SiteSnapshot) {
+	e.mu.Lock()
+	sites := make([]SiteSnapshot, len(e.state.Sites))
+	copy(sites, e.state.Sites)
+	sites[i] = snap
+	e.state = State{Gen: e.state.Gen + 1, Sites: sites}
+	for wake := range e.subs {
+		select {
+		case wake <- struct{}{}:
+		default: // already woken: it will read the latest state
+		}
+	}
+	e.mu.Unlock()
+}

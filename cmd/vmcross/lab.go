@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vmcross/vmcross/backend/lab"
+)
+
+func newLabCmd() *cobra.Command {
+	var writeConfig string
+	var vms int
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Run the built-in two-site lab as servers until interrupted",
+		Long: `Run the built-in lab: two simulated vCenters on 127.0.0.1.
+Prints each vCenter's URL, user, password and certificate thumbprint; with --write-config
+it writes a vmcross config file pointing at them (use it with vmcross --config FILE).
+Certificates are new on every start, so write the config again after a restart.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms})
+			if err != nil {
+				return fmt.Errorf("start the lab: %w", err)
+			}
+			defer l.Close()
+			certDir, err := os.MkdirTemp("", "vmcross-lab-certs-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(certDir)
+			out := cmd.OutOrStdout()
+			if err := printLab(out, l, certDir); err != nil {
+				return err
+			}
+			if writeConfig != "" {
+				if err := l.Config().Write(writeConfig); err != nil {
+					return fmt.Errorf("write config: %w", err)
+				}
+				fmt.Fprintf(out, "\nWrote %s. In another terminal: vmcross --config %s\n", writeConfig, writeConfig)
+			}
+			fmt.Fprintln(out, "\nLab running. Press Ctrl+C to stop.")
+			<-ctx.Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&writeConfig, "write-config", "", "write a vmcross config file pointing at the lab")
+	cmd.Flags().IntVar(&vms, "vms", 0, "VMs per site (default: the lab's standard estate of 80)")
+	return cmd
+}
+
+// printLab prints every endpoint, and writes each certificate into certDir so govc can
+// verify it (govc v0.30 pins SHA-1 thumbprints only, so a CA file is the way).
+func printLab(w io.Writer, l *lab.Lab, certDir string) error {
+	for _, ep := range l.Endpoints() {
+		ca := filepath.Join(certDir, string(ep.ID)+".pem")
+		if err := os.WriteFile(ca, ep.CertPEM, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s  %s\n", ep.ID, ep.Name)
+		fmt.Fprintf(w, "  url:        %s\n", ep.URL)
+		fmt.Fprintf(w, "  user:       %s\n", ep.Username)
+		fmt.Fprintf(w, "  password:   %s\n", ep.Password)
+		fmt.Fprintf(w, "  thumbprint: %s (SHA-256)\n", ep.Thumbprint)
+		fmt.Fprintf(w, "  ca file:    %s\n", ca)
+		fmt.Fprintf(w, "  govc:       export GOVC_URL='%s' GOVC_USERNAME='%s' GOVC_PASSWORD='%s' GOVC_TLS_CA_CERTS='%s'\n",
+			ep.URL, ep.Username, ep.Password, ca)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/themes"
+	"github.com/vmcross/vmcross/ui"
+)
+
+// sourceFlags choose where the sites come from: a config file or the embedded lab.
+type sourceFlags struct {
+	configPath string
+	forceLab   bool
+}
+
+func (f *sourceFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/vmcross/config.yaml)")
+	cmd.Flags().BoolVar(&f.forceLab, "lab", false, "use the embedded two-site lab even if a config file exists")
+}
+
+// source is what openSource built: the site specs, and the lab to close if one was started.
+type source struct {
+	cfg   *config.Config
+	specs []backend.SiteSpec
+	lab   *lab.Lab
+}
+
+func (s *source) Close() {
+	if s.lab != nil {
+		s.lab.Close()
+	}
+}
+
+// openSource loads the config, or starts the embedded lab when there is no config file
+// (or --lab). A config file named with --config must exist.
+func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, error) {
+	if f.forceLab && f.configPath != "" {
+		return nil, &usageError{"--lab and --config cannot be used together"}
+	}
+	if !f.forceLab {
+		path := f.configPath
+		if path == "" {
+			path = config.DefaultPath()
+		}
+		cfg, err := config.Load(path)
+		switch {
+		case err == nil:
+			specs, err := cfg.Specs()
+			if err != nil {
+				return nil, err
+			}
+			return &source{cfg: cfg, specs: specs}, nil
+		case errors.Is(err, config.ErrNotFound) && f.configPath == "":
+			// No config anywhere: the embedded lab is the default.
+		case errors.Is(err, config.ErrNotFound):
+			return nil, &config.Error{File: f.configPath, Msg: "no such file", Fix: "check the path, or run `vmcross lab --write-config " + f.configPath + "` to create one"}
+		default:
+			return nil, err
+		}
+	}
+	if f.forceLab {
+		fmt.Fprintln(status, "vmcross: starting the built-in two-site lab…")
+	} else {
+		fmt.Fprintf(status, "vmcross: no config file at %s; starting the built-in two-site lab…\n", config.DefaultPath())
+	}
+	l, err := lab.Start(ctx, lab.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("start the built-in lab: %w", err)
+	}
+	cfg := l.Config()
+	specs, err := cfg.Specs()
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &source{cfg: cfg, specs: specs, lab: l}, nil
+}
+
+func newRootCmd() *cobra.Command {
+	var src sourceFlags
+	var themeName string
+	cmd := &cobra.Command{
+		Use:   "vmcross",
+		Short: "Move VMs between two vCenter sites before a disaster arrives",
+		Long: `vmcross is a terminal console for long-distance vMotion between two data centres.
+It shows the VMs of both vCenter sites side by side with the health of the interconnect.
+With no config file it starts a built-in two-site lab, so it runs anywhere.`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConsole(cmd.Context(), &src, themeName)
+		},
+	}
+	src.register(cmd)
+	cmd.Flags().StringVar(&themeName, "theme", "", "colour theme: "+joinNames(themes.Names()))
+	var logPath string
+	cmd.PersistentFlags().StringVar(&logPath, "log", "", "append diagnostic logs to this file")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if logPath == "" {
+			return nil
+		}
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return &usageError{fmt.Sprintf("--log %s: %v", logPath, err)}
+		}
+		log.SetOutput(f)
+		return nil
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newVersionCmd())
+	return cmd
+}
+
+func joinNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// signalContext is cancelled on SIGINT or SIGTERM.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func runConsole(parent context.Context, src *sourceFlags, themeName string) error {
+	ctx, cancel := signalContext(parent)
+	defer cancel()
+	s, err := src.open(ctx, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if themeName == "" && s.cfg != nil {
+		themeName = s.cfg.Theme
+	}
+	if themeName == "" {
+		themeName = "dark"
+	}
+	theme, err := themes.Get(themeName)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	eng := backend.NewEngine(s.specs)
+	eng.Start(ctx)
+	defer eng.Close()
+
+	model := ui.New(eng, ui.Options{Context: ctx, Theme: theme})
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	_, err = p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "vmcross %s (commit %s, built %s)\n", version, commit, date)
+		},
+	}
+}
+
+// loadTimeout bounds how long headless commands wait for both vCenters.
+const loadTimeout = 30 * time.Second
