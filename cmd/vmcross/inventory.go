@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,9 +67,11 @@ func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer) ([]i
 	defer eng.Close()
 	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
+	started := time.Now()
 	if err := eng.WaitLoaded(wctx); err != nil {
 		return nil, err
 	}
+	log.Printf("both sites loaded in %v", time.Since(started).Round(time.Millisecond))
 	var rows []inventoryRow
 	for _, site := range eng.Snapshot().Sites {
 		for _, vm := range site.VMs {

@@ -77,10 +77,12 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 	} else {
 		fmt.Fprintf(status, "vmcross: no config file at %s; starting the built-in two-site lab…\n", config.DefaultPath())
 	}
+	started := time.Now()
 	l, err := lab.Start(ctx, lab.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("start the built-in lab: %w", err)
 	}
+	log.Printf("lab ready in %v", time.Since(started).Round(time.Millisecond))
 	cfg := l.Config()
 	specs, err := cfg.Specs()
 	if err != nil {

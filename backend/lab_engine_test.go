@@ -1,0 +1,231 @@
+package backend_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/soap"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/lab"
+)
+
+// These tests run the Engine against the built-in lab exactly as `vmcross` does: config
+// from the lab, verified TLS, two sites.
+
+func startLabEngine(t *testing.T) (*lab.Lab, *backend.Engine) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	specs, err := l.Config().Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := backend.NewEngine(specs, backend.WithPollWait(time.Second), backend.WithBackoff(100*time.Millisecond, 400*time.Millisecond))
+	runCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() { stop(); e.Close() })
+	e.Start(runCtx)
+	if err := e.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return l, e
+}
+
+// otherClient is "any other client" (govc, the vSphere Client) logged into one lab site.
+func otherClient(t *testing.T, l *lab.Lab, id backend.SiteID) *govmomi.Client {
+	t.Helper()
+	ep, _ := l.Endpoint(id)
+	u, err := soap.ParseURL(ep.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := soap.NewClient(u, false)
+	sc.SetThumbprint(u.Host, ep.Thumbprint)
+	ctx := context.Background()
+	vc, err := vim25.NewClient(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &govmomi.Client{Client: vc, SessionManager: session.NewManager(vc)}
+	if err := c.Login(ctx, url.UserPassword(ep.Username, ep.Password)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Logout(context.Background()) })
+	return c
+}
+
+func lookup(st backend.State, site backend.SiteID, name string) (backend.VM, bool) {
+	ss, _ := st.Site(site)
+	for _, vm := range ss.VMs {
+		if vm.Name == name {
+			return vm, true
+		}
+	}
+	return backend.VM{}, false
+}
+
+// waitState reads the subscription until ok holds or the deadline passes.
+func waitState(t *testing.T, ch <-chan backend.State, within time.Duration, what string, ok func(backend.State) bool) backend.State {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case st, open := <-ch:
+			if !open {
+				t.Fatalf("%s: subscription closed", what)
+			}
+			if ok(st) {
+				return st
+			}
+		case <-deadline:
+			t.Fatalf("%s: not seen within %v", what, within)
+		}
+	}
+}
+
+func TestLabInventoryThroughEngine(t *testing.T) {
+	_, e := startLabEngine(t)
+	st := e.Snapshot()
+	if len(st.Sites) != 2 || st.Sites[0].Status.ID != "site-a" || st.Sites[1].Status.ID != "site-b" {
+		t.Fatalf("sites: %+v", st.Sites)
+	}
+	for _, ss := range st.Sites {
+		if ss.Status.State != backend.Connected || len(ss.VMs) < 60 || len(ss.VMs) > 100 {
+			t.Errorf("%s: %s with %d VMs", ss.Status.ID, ss.Status.State, len(ss.VMs))
+		}
+		for _, vm := range ss.VMs {
+			if vm.Key.Site != ss.Status.ID {
+				t.Errorf("%s keyed to %s in %s", vm.Name, vm.Key.Site, ss.Status.ID)
+			}
+		}
+	}
+	web, ok := lookup(st, "site-a", "web-01")
+	if !ok || web.Power != backend.PoweredOn || len(web.VLANs) != 1 || web.VLANs[0] != 110 || web.Cluster == "" || web.Host == "" {
+		t.Errorf("web-01: %+v", web)
+	}
+	if vm, _ := lookup(st, "site-a", "dmz-app-1"); len(vm.VLANs) != 1 || vm.VLANs[0] != 300 {
+		t.Errorf("dmz-app-1 VLANs %v", vm.VLANs)
+	}
+	if vm, _ := lookup(st, "site-a", "archive-01"); vm.Power != backend.PoweredOff {
+		t.Errorf("archive-01 is %s", vm.Power)
+	}
+	if vm, _ := lookup(st, "site-a", "big-db"); vm.MemoryMiB != 65536 {
+		t.Errorf("big-db has %d MiB", vm.MemoryMiB)
+	}
+	if _, ok := lookup(st, "site-b", "sql-node-1"); ok {
+		t.Error("site-a's sql-node-1 shows at site-b")
+	}
+}
+
+func TestLabPowerOffByAnotherClientShowsLive(t *testing.T) {
+	l, e := startLabEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := e.Subscribe(ctx)
+
+	c := otherClient(t, l, "site-a")
+	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "web-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := vm.PowerOff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, ch, 2*time.Second, "web-01 powered off", func(s backend.State) bool {
+		v, _ := lookup(s, "site-a", "web-01")
+		return v.Power == backend.PoweredOff
+	})
+	if v, _ := lookup(st, "site-b", "web-01"); v.Power == backend.PoweredOff {
+		t.Error("the power-off at site-a changed site-b")
+	}
+
+	task, err = vm.Rename(ctx, "web-01-old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ch, 2*time.Second, "rename", func(s backend.State) bool {
+		_, renamed := lookup(s, "site-a", "web-01-old")
+		_, old := lookup(s, "site-a", "web-01")
+		return renamed && !old
+	})
+}
+
+func TestLabReconnectAfterSessionInvalidated(t *testing.T) {
+	l, e := startLabEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := e.Subscribe(ctx)
+
+	// An administrator ends every session but their own (vCenter's "terminate session").
+	c := otherClient(t, l, "site-b")
+	mine, err := c.SessionManager.UserSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, s := range sessionKeys(t, c) {
+		if s != mine.Key {
+			keys = append(keys, s)
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatal("vmcross has no session at site-b")
+	}
+	if err := c.SessionManager.TerminateSession(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ch, 10*time.Second, "site-b disconnected", func(s backend.State) bool {
+		ss, _ := s.Site("site-b")
+		return ss.Status.State == backend.Disconnected && ss.Status.Err != ""
+	})
+	waitState(t, ch, 10*time.Second, "site-b reconnected", func(s backend.State) bool {
+		ss, _ := s.Site("site-b")
+		return ss.Status.State == backend.Connected && len(ss.VMs) > 0
+	})
+	// And it is live again.
+	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "jump-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := vm.PowerOff(ctx)
+	if err := task.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ch, 2*time.Second, "power-off after reconnect", func(s backend.State) bool {
+		v, _ := lookup(s, "site-b", "jump-01")
+		return v.Power == backend.PoweredOff
+	})
+}
+
+func sessionKeys(t *testing.T, c *govmomi.Client) []string {
+	t.Helper()
+	var sm mo.SessionManager
+	if err := property.DefaultCollector(c.Client).RetrieveOne(context.Background(), c.SessionManager.Reference(), []string{"sessionList"}, &sm); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, s := range sm.SessionList {
+		keys = append(keys, s.Key)
+	}
+	return keys
+}
