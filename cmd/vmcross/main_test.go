@@ -106,6 +106,13 @@ func TestConfigErrorsExitTwo(t *testing.T) {
 		t.Fatalf("--lab with --config: %v", err)
 	}
 
+	keys := filepath.Join(dir, "keys.yaml")
+	os.WriteFile(keys, []byte("up: k\nlaunch_missiles: x\n"), 0o600)
+	_, _, err = run(t, "--keys", keys, "--lab")
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), keys+":2") {
+		t.Fatalf("bad keys file: %v", err)
+	}
+
 	_, _, err = run(t, "--theme", "nope", "--lab")
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "dark") {
 		t.Fatalf("bad theme: %v", err)

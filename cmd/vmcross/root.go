@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/keymap"
 	"github.com/vmcross/vmcross/themes"
 	"github.com/vmcross/vmcross/ui"
 )
@@ -94,7 +96,7 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 
 func newRootCmd() *cobra.Command {
 	var src sourceFlags
-	var themeName string
+	var cf consoleFlags
 	cmd := &cobra.Command{
 		Use:   "vmcross",
 		Short: "Move VMs between two vCenter sites before a disaster arrives",
@@ -105,11 +107,12 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConsole(cmd.Context(), &src, themeName)
+			return runConsole(cmd.Context(), &src, &cf)
 		},
 	}
 	src.register(cmd)
-	cmd.Flags().StringVar(&themeName, "theme", "", "colour theme: "+joinNames(themes.Names()))
+	cmd.Flags().StringVar(&cf.theme, "theme", "", "colour theme: "+joinNames(themes.Names())+" (default dark; NO_COLOR=1 turns colour off)")
+	cmd.Flags().StringVar(&cf.keys, "keys", "", "key bindings file (default $XDG_CONFIG_HOME/vmcross/keys.yaml if present)")
 	var logPath string
 	cmd.PersistentFlags().StringVar(&logPath, "log", "", "append diagnostic logs to this file")
 	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
@@ -147,14 +150,48 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
-func runConsole(parent context.Context, src *sourceFlags, themeName string) error {
+// consoleFlags are the console's own flags.
+type consoleFlags struct {
+	theme string
+	keys  string
+}
+
+// loadKeys reads the keys file: the one named by --keys (which must exist), else
+// $XDG_CONFIG_HOME/vmcross/keys.yaml when there is one, else the defaults.
+func (f *consoleFlags) loadKeys() (*keymap.KeyMap, error) {
+	path := f.keys
+	if path == "" {
+		path = filepath.Join(filepath.Dir(config.DefaultPath()), "keys.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return keymap.Default(), nil
+		}
+	}
+	km, err := keymap.Load(path)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	return km, nil
+}
+
+func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) error {
 	ctx, cancel := signalContext(parent)
 	defer cancel()
+	// Mistakes in flags are reported before the lab starts.
+	if cf.theme != "" {
+		if _, err := themes.Get(cf.theme); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	keys, err := cf.loadKeys()
+	if err != nil {
+		return err
+	}
 	s, err := src.open(ctx, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	themeName := cf.theme
 	if themeName == "" && s.cfg != nil {
 		themeName = s.cfg.Theme
 	}
@@ -163,13 +200,13 @@ func runConsole(parent context.Context, src *sourceFlags, themeName string) erro
 	}
 	theme, err := themes.Get(themeName)
 	if err != nil {
-		return &usageError{err.Error()}
+		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
 	}
 	eng := backend.NewEngine(s.specs)
 	eng.Start(ctx)
 	defer eng.Close()
 
-	model := ui.New(eng, ui.Options{Context: ctx, Theme: theme})
+	model := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys})
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
