@@ -34,10 +34,13 @@ func defaultSiteOptions() siteOptions {
 	return siteOptions{
 		connectTimeout: 10 * time.Second,
 		callTimeout:    30 * time.Second,
-		pollWait:       30 * time.Second,
-		backoffMin:     500 * time.Millisecond,
-		backoffMax:     10 * time.Second,
-		logoutTimeout:  2 * time.Second,
+		// A session ended by an administrator is only noticed when the long poll returns
+		// (vcsim, and some vCenters, keep the wait open): a short wait bounds how long a
+		// dead session shows as connected, for one small round trip every few seconds.
+		pollWait:      5 * time.Second,
+		backoffMin:    500 * time.Millisecond,
+		backoffMax:    10 * time.Second,
+		logoutTimeout: 2 * time.Second,
 	}
 }
 
