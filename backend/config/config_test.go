@@ -140,3 +140,66 @@ func TestDefaultPathXDG(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+const withSwitches = good + `poll_interval: 2s
+switches:
+  - name: mia-dci-n7k-01
+    site: site-a
+    role: dci-edge
+    host: 127.0.0.1
+    port: 2201
+    platform: cisco_nxos
+    username: admin
+    password: pw
+    insecure_host_key: true
+    dci_interfaces: [port-channel10]
+    ping_target: 10.255.0.2
+  - name: mia-dist-c6k-01
+    site: site-a
+    role: distribution
+    host: 127.0.0.1
+    platform: cisco_iosxe
+    transport: system
+    username: admin
+    password_env: VMCROSS_TEST_SW_PW
+    host_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    dci_interfaces: [Port-channel1]
+`
+
+func TestSwitches(t *testing.T) {
+	t.Setenv("VMCROSS_TEST_PW_A", "a")
+	t.Setenv("VMCROSS_TEST_SW_PW", "sw-secret")
+	c, err := Parse("cfg.yaml", []byte(withSwitches))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := c.SwitchSpecs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw) != 2 || sw[0].Port != 2201 || sw[1].Port != 22 || sw[1].Password != "sw-secret" ||
+		sw[0].Transport != "standard" || sw[1].Transport != "system" || sw[0].PingTarget != "10.255.0.2" {
+		t.Fatalf("specs: %+v", sw)
+	}
+	if c.Poll().String() != "2s" {
+		t.Errorf("poll = %v", c.Poll())
+	}
+	cases := []struct{ from, to, field, want string }{
+		{"site: site-a\n    role: distribution", "site: site-x\n    role: distribution", "switches[1].site", "not a site id"},
+		{"role: dci-edge", "role: core", "switches[0].role", "not a role"},
+		{"platform: cisco_nxos", "platform: junos", "switches[0].platform", "not supported"},
+		{"transport: system", "transport: telnet", "switches[1].transport", "not a transport"},
+		{"    dci_interfaces: [port-channel10]\n", "", "switches[0].dci_interfaces", "missing"},
+		{"    insecure_host_key: true\n", "", "switches[0].host_key", "verify"},
+		{"ssh-ed25519 AAAAC3", "ssh-ed25519 ZZZZ", "switches[1].host_key", "not an SSH public key"},
+		{"poll_interval: 2s", "poll_interval: fast", "poll_interval", "duration"},
+		{"name: mia-dist-c6k-01", "name: mia-dci-n7k-01", "switches[1].name", "used twice"},
+	}
+	for _, tc := range cases {
+		_, err := Parse("cfg.yaml", []byte(strings.Replace(withSwitches, tc.from, tc.to, 1)))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s -> %s: got %v, want field %s containing %q", tc.from, tc.to, err, tc.field, tc.want)
+		}
+	}
+}
