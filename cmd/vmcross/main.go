@@ -44,3 +44,6 @@ func exitCode(err error) int {
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// errorsAs is errors.As, named for the commands that only need this one helper.
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

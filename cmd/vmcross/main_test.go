@@ -172,3 +172,47 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%q %v", out, err)
 	}
 }
+
+func TestFabricParse(t *testing.T) {
+	capture := "../../fabric/parse/testdata/cisco_nxos/show_interface_trunk/bos_core_errdisabled_fabricpath.txt"
+	out, _, err := run(t, "fabric", "parse", "--platform", "cisco_nxos", "--command", "sh int trunk", capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trunks []struct {
+		Port    string `json:"port"`
+		Allowed struct {
+			IDs []int `json:"ids"`
+		} `json:"allowed"`
+	}
+	if err := json.Unmarshal([]byte(out), &trunks); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(trunks) == 0 || trunks[0].Port != "Eth1/47" || len(trunks[0].Allowed.IDs) != 21 {
+		t.Errorf("parsed %+v", trunks)
+	}
+
+	// From stdin.
+	cmd := newRootCmd()
+	var buf bytes.Buffer
+	cmd.SetArgs([]string{"fabric", "parse", "--platform", "cisco_iosxe", "--command", "ping 10.0.0.2"})
+	cmd.SetIn(strings.NewReader("Type escape sequence to abort.\nSending 5, 100-byte ICMP Echos to 10.0.0.2, timeout is 2 seconds:\n!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 1/2/4 ms\n"))
+	cmd.SetOut(&buf)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"received": 5`) {
+		t.Errorf("ping from stdin: %s", buf.String())
+	}
+
+	for _, args := range [][]string{
+		{"fabric", "parse", "--platform", "junos", "--command", "show vlan brief", capture},
+		{"fabric", "parse", "--platform", "cisco_nxos", "--command", "show running-config", capture},
+		{"fabric", "parse", "--command", "show vlan brief", capture},
+		{"fabric", "parse", "--platform", "cisco_nxos", "--command", "show vlan brief", "/no/such/file"},
+	} {
+		if _, _, err := run(t, args...); err == nil || exitCode(err) != 2 {
+			t.Errorf("%v: want exit 2, got %v", args, err)
+		}
+	}
+}
