@@ -1,0 +1,141 @@
+package fabric
+
+import (
+	"sort"
+	"time"
+)
+
+// Severity says how much a finding matters to a move.
+type Severity string
+
+// Severities, strongest first. Preflight blocks a move on SeverityBlock.
+const (
+	SeverityBlock Severity = "block"
+	SeverityWarn  Severity = "warn"
+	SeverityInfo  Severity = "info"
+)
+
+// Finding codes. They are stable: preflight rules and scripts match on them.
+const (
+	CodeVLANNotExtended   = "VLAN_NOT_EXTENDED"  // a VM's VLAN is not carried end to end
+	CodeSwitchUnreachable = "SWITCH_UNREACHABLE" // a switch could not be polled
+	CodeFabricStale       = "FABRIC_STALE"       // the last good poll is too old to trust
+	CodeTrunkDown         = "DCI_TRUNK_DOWN"     // a DCI trunk or port-channel is down
+	CodeMemberDown        = "DCI_MEMBER_DOWN"    // a port-channel member is down or not bundled
+	CodeMTULow            = "DCI_MTU_LOW"        // MTU below 9000 on the DCI path
+	CodeCRCRising         = "DCI_CRC_RISING"     // CRC or input errors grew between polls
+	CodeOTVAdjacencyDown  = "OTV_ADJACENCY_DOWN" // the OTV overlay has no adjacency to the far edge
+	CodeRTTHigh           = "DCI_RTT_HIGH"       // RTT above the 10 ms long-distance vMotion budget
+	CodeRTTOverLimit      = "DCI_RTT_OVER_LIMIT" // RTT above the 150 ms vSphere limit
+	CodePingFailed        = "DCI_PING_FAILED"    // no reply across the DCI
+)
+
+// Finding is one problem on the fabric, for the console and for preflight.
+type Finding struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"` // a sentence naming the object
+	Object   string   `json:"object"`  // e.g. "vlan 120", "mia-dci-n7k-01 Ethernet3/1"
+	Switch   string   `json:"switch,omitempty"`
+	VLAN     int      `json:"vlan,omitempty"`
+}
+
+// SwitchStatus is one switch as the monitor last saw it.
+type SwitchStatus struct {
+	Name      string    `json:"name"`
+	Site      string    `json:"site"`
+	Role      string    `json:"role"`
+	Platform  string    `json:"platform"`
+	Address   string    `json:"address"` // host:port
+	Reachable bool      `json:"reachable"`
+	Err       string    `json:"error,omitempty"` // why the last poll failed
+	LastPoll  time.Time `json:"last_poll"`       // last successful poll; zero if never
+	Version   string    `json:"version,omitempty"`
+}
+
+// Member is one member link of a DCI port-channel.
+type Member struct {
+	Name   string `json:"name"`
+	Up     bool   `json:"up"`    // bundled and forwarding
+	State  string `json:"state"` // as the device says: bundled, down, suspended...
+	MTU    int    `json:"mtu"`   // 0 if unknown
+	CRC    int64  `json:"crc_errors"`
+	InErrs int64  `json:"input_errors"`
+	Rising bool   `json:"errors_rising"` // CRC or input errors grew since the last poll
+}
+
+// Trunk is one DCI trunk (usually a port-channel) on one switch.
+type Trunk struct {
+	Switch      string   `json:"switch"`
+	Site        string   `json:"site"`
+	Interface   string   `json:"interface"` // e.g. port-channel10
+	Up          bool     `json:"up"`
+	Status      string   `json:"status"` // trunking, down, err-disabled...
+	MTU         int      `json:"mtu"`
+	Members     []Member `json:"members"`
+	Allowed     []int    `json:"allowed"`    // VLANs allowed on the trunk
+	Forwarding  []int    `json:"forwarding"` // VLANs in STP forwarding state and not pruned
+	ErrDisabled []int    `json:"err_disabled,omitempty"`
+}
+
+// MembersUp counts the members that are up.
+func (t Trunk) MembersUp() int {
+	n := 0
+	for _, m := range t.Members {
+		if m.Up {
+			n++
+		}
+	}
+	return n
+}
+
+// VLANStatus says whether one VLAN is carried end to end across the DCI, and if not, why.
+type VLANStatus struct {
+	ID      int      `json:"id"`
+	Carried bool     `json:"carried"`
+	Reasons []string `json:"reasons,omitempty"` // e.g. "not allowed on mia-dci-n7k-01 port-channel10"
+}
+
+// RTT is the round trip across the DCI, from a DCI edge's ping of the far edge.
+type RTT struct {
+	From string        `json:"from"`
+	To   string        `json:"to"`
+	Avg  time.Duration `json:"avg"`
+	Max  time.Duration `json:"max"`
+	Loss float64       `json:"loss_percent"`
+	OK   bool          `json:"ok"` // replies came back
+}
+
+// Health is an immutable picture of the fabric: every switch, DCI trunk and watched VLAN,
+// and the findings derived from them.
+type Health struct {
+	// Configured is false when no switches are configured: the console says so instead of
+	// showing an empty, healthy-looking pane.
+	Configured bool           `json:"configured"`
+	Interval   time.Duration  `json:"poll_interval"`
+	PolledAt   time.Time      `json:"polled_at"` // end of the last poll round
+	Switches   []SwitchStatus `json:"switches"`
+	Trunks     []Trunk        `json:"trunks"`
+	VLANs      []VLANStatus   `json:"vlans"` // sorted by ID
+	RTTs       []RTT          `json:"rtt,omitempty"`
+	Findings   []Finding      `json:"findings"`
+}
+
+// VLAN returns the status of one VLAN, and false if the monitor has no opinion on it
+// (not watched, or no poll yet).
+func (h Health) VLAN(id int) (VLANStatus, bool) {
+	i := sort.Search(len(h.VLANs), func(i int) bool { return h.VLANs[i].ID >= id })
+	if i < len(h.VLANs) && h.VLANs[i].ID == id {
+		return h.VLANs[i], true
+	}
+	return VLANStatus{}, false
+}
+
+// Stale reports whether the data is too old to trust at now: no successful poll within
+// three intervals.
+func (h Health) Stale(now time.Time) bool {
+	if !h.Configured {
+		return false
+	}
+	return h.PolledAt.IsZero() || now.Sub(h.PolledAt) > 3*h.Interval
+}
