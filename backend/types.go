@@ -6,6 +6,8 @@ package backend
 import (
 	"sort"
 	"time"
+
+	"github.com/vmcross/vmcross/fabric"
 )
 
 // SiteID names a site in configuration ("site-a", "site-b").
@@ -87,6 +89,8 @@ type SiteSnapshot struct {
 type State struct {
 	Gen   uint64         `json:"gen"`
 	Sites []SiteSnapshot `json:"sites"`
+	// Fabric is the DCI's health; Fabric.Configured is false when no switches are configured.
+	Fabric fabric.Health `json:"fabric"`
 }
 
 // Site returns the snapshot of the site with the given id, or false.
