@@ -29,6 +29,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/fabric/sim"
 )
 
 // Options tune the lab.
@@ -56,9 +57,10 @@ type Handler func(*simulator.Context, *simulator.Method) (mo.Reference, types.Ba
 
 // Lab is a running two-site lab. Close it when done.
 type Lab struct {
-	dir   string
-	sites []*site
-	once  sync.Once
+	dir    string
+	sites  []*site
+	fabric *sim.Fabric // the simulated DCI switches
+	once   sync.Once
 }
 
 type site struct {
@@ -91,13 +93,29 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)))
 		})
 	}
+	var fabErr error
+	wg.Go(func() {
+		l.fabric, fabErr = sim.Start(context.WithoutCancel(ctx), sim.Options{VLANs: simVLANs()})
+	})
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(append(errs, fabErr)...); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	return l, nil
 }
+
+// simVLANs is the lab's VLAN plan as the switch simulator takes it.
+func simVLANs() []sim.VLAN {
+	var out []sim.VLAN
+	for _, v := range Plan() {
+		out = append(out, sim.VLAN{ID: v.ID, Name: v.Name, Extended: v.Extended})
+	}
+	return out
+}
+
+// Fabric returns the lab's simulated switches, for demos and tests that break the DCI.
+func (l *Lab) Fabric() *sim.Fabric { return l.fabric }
 
 func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *site, err error) {
 	model := simulator.VPX()
@@ -242,6 +260,36 @@ func (l *Lab) Config() *config.Config {
 			Thumbprint: s.ep.Thumbprint,
 		})
 	}
+	if l.fabric == nil {
+		return c
+	}
+	// Each DCI edge pings the far edge for the RTT.
+	switches := l.fabric.Switches()
+	farEdge := map[string]string{}
+	for _, sw := range switches {
+		if sw.Role == sim.RoleDCIEdge {
+			for _, other := range switches {
+				if other.Role == sim.RoleDCIEdge && other.Site != sw.Site {
+					farEdge[sw.Name] = other.Address
+				}
+			}
+		}
+	}
+	for _, sw := range switches {
+		c.Switches = append(c.Switches, config.Switch{
+			Name:          sw.Name,
+			Site:          sw.Site,
+			Role:          string(sw.Role),
+			Host:          sw.Host,
+			Port:          sw.Port,
+			Platform:      string(sw.Platform),
+			Username:      sw.Username,
+			Password:      sw.Password,
+			HostKey:       sw.HostKey,
+			DCIInterfaces: sw.DCIInterfaces,
+			PingTarget:    farEdge[sw.Name],
+		})
+	}
 	return c
 }
 
@@ -280,6 +328,9 @@ func (l *Lab) Close() {
 			if s != nil {
 				wg.Go(s.close)
 			}
+		}
+		if l.fabric != nil {
+			wg.Go(func() { _ = l.fabric.Close() })
 		}
 		wg.Wait()
 		_ = os.RemoveAll(l.dir)

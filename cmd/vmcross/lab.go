@@ -72,5 +72,15 @@ func printLab(w io.Writer, l *lab.Lab, certDir string) error {
 		fmt.Fprintf(w, "  govc:       export GOVC_URL='%s' GOVC_USERNAME='%s' GOVC_PASSWORD='%s' GOVC_TLS_CA_CERTS='%s'\n",
 			ep.URL, ep.Username, ep.Password, ca)
 	}
+	if f := l.Fabric(); f != nil {
+		fmt.Fprintln(w, "\nSwitches (password for every one shown; the DCI is port-channel10 between the NX-OS edges):")
+		for _, sw := range f.Switches() {
+			fmt.Fprintf(w, "  %-16s %-8s %-12s %-12s ssh -p %d %s@%s   password: %s\n",
+				sw.Name, sw.Site, sw.Role, sw.Platform, sw.Port, sw.Username, sw.Host, sw.Password)
+		}
+		fmt.Fprintln(w, "  Break the DCI for a demo: on an edge, configure terminal / interface port-channel10 /")
+		fmt.Fprintln(w, "  switchport trunk allowed vlan remove 120 / end; undo with ... add 120.")
+		fmt.Fprintln(w, "  Host keys are new on every start: add -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null.")
+	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // Fabric is a running simulated DCI fabric: two sites, each with a Nexus 7000 DCI edge and a
@@ -19,10 +21,11 @@ type Fabric struct {
 	mu   sync.Mutex // guards everything below, and every device, port and link
 	opts Options
 
-	devs   []*device
-	byName map[string]*device
-	links  []*link
-	linkOf map[*port]*link
+	devs    []*device
+	byName  map[string]*device
+	hostKey string // every switch's public host key, authorized_keys form
+	links   []*link
+	linkOf  map[*port]*link
 
 	latency time.Duration // DCI round-trip time
 	lossPct float64       // packet loss across the DCI, percent
@@ -52,6 +55,7 @@ func Start(ctx context.Context, opts Options) (*Fabric, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: host key: %w", err)
 	}
+	f.hostKey = strings.TrimSpace(string(gossh.MarshalAuthorizedKey(hostKey.PublicKey())))
 	for i, d := range f.devs {
 		listen := 0
 		if opts.BasePort > 0 {
@@ -117,7 +121,7 @@ func (f *Fabric) endpoint(d *device) Endpoint {
 	e := Endpoint{
 		Name: d.name, Site: d.site, Role: d.role, Platform: d.platform,
 		Host: loopback, Port: d.listenAt, Username: f.opts.Username, Password: f.opts.Password,
-		Address: d.address,
+		Address: d.address, HostKey: f.hostKey,
 	}
 	for _, p := range d.ports {
 		if p.kind != kindPortChannel {

@@ -103,6 +103,9 @@ type Endpoint struct {
 	Password string
 	// Address is the switch's loopback: it answers `ping` from any switch that can route to it.
 	Address string
+	// HostKey is the switch's SSH public host key in authorized_keys form
+	// ("ssh-ed25519 AAAA..."), for clients that pin it.
+	HostKey string
 	// DCIInterfaces are the interfaces that carry the DCI VLANs on this switch, each
 	// port-channel followed by its members: the inter-site port-channel and the overlay on a
 	// DCI edge, the uplink to the edge on a distribution switch.
