@@ -258,6 +258,29 @@ func TestConfig(t *testing.T) {
 			t.Errorf("spec %d = %+v, want endpoint %+v, verified", i, s, ep)
 		}
 	}
+	// The four simulated switches, host keys pinned, each DCI edge pinging the other.
+	sw, err := loaded.SwitchSpecs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw) != 4 {
+		t.Fatalf("%d switches in the lab config, want 4", len(sw))
+	}
+	edges := 0
+	for _, s := range sw {
+		if s.HostKey == "" || s.InsecureHostKey || s.Port == 0 || len(s.DCIInterfaces) == 0 {
+			t.Errorf("switch %+v: want a pinned host key, a port and DCI interfaces", s)
+		}
+		if s.Role == "dci-edge" {
+			edges++
+			if s.PingTarget == "" || s.Platform != "cisco_nxos" {
+				t.Errorf("edge %s: platform %s, ping target %q", s.Name, s.Platform, s.PingTarget)
+			}
+		}
+	}
+	if edges != 2 {
+		t.Errorf("%d DCI edges, want 2", edges)
+	}
 }
 
 func TestInventory(t *testing.T) {
