@@ -4,14 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
+
+	"github.com/vmcross/vmcross/fabric"
 )
 
 // Engine owns every site and merges their snapshots into one State that any number of
 // clients (the console, SSH sessions, headless commands) read or subscribe to.
 type Engine struct {
-	sites []*Site
+	sites  []*Site
+	fabric Fabric // nil without switches
+
+	watchMu sync.Mutex
+	watched []int // the VM VLANs last handed to the fabric monitor
 
 	mu    sync.RWMutex
 	state State
@@ -43,6 +51,25 @@ func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
 	return e
 }
 
+// Fabric is what the engine needs from the switch monitor (fabric.Monitor satisfies it).
+type Fabric interface {
+	Start(ctx context.Context)
+	Health() fabric.Health
+	Subscribe(ctx context.Context) <-chan fabric.Health
+	// Watch names the VLANs in use by VMs, whose end-to-end state the health must cover.
+	Watch(vlans []int)
+	Close()
+}
+
+// SetFabric hands the engine a switch monitor, which it starts, feeds with the VLANs in use
+// by VMs, publishes in State.Fabric, and closes with itself. Call it before Start.
+func (e *Engine) SetFabric(f Fabric) {
+	e.mu.Lock()
+	e.fabric = f
+	e.state.Fabric = f.Health()
+	e.mu.Unlock()
+}
+
 // Start connects every site in the background. The sites stop when ctx ends or on Close.
 // Calls after the first do nothing.
 func (e *Engine) Start(ctx context.Context) {
@@ -58,7 +85,49 @@ func (e *Engine) Start(ctx context.Context) {
 				_ = s.Run(ctx)
 			}()
 		}
+		if e.fabric != nil {
+			e.fabric.Start(ctx)
+			e.watchVLANs()
+			updates := e.fabric.Subscribe(ctx)
+			e.wg.Add(1)
+			go func() {
+				defer e.wg.Done()
+				for h := range updates {
+					e.publish(func(st *State) { st.Fabric = h })
+				}
+			}()
+		}
 	})
+}
+
+// watchVLANs tells the fabric monitor which VLANs the VMs use, when that set changed. It
+// reads the current State under watchMu, so concurrent callers never hand over an older set
+// after a newer one.
+func (e *Engine) watchVLANs() {
+	if e.fabric == nil {
+		return
+	}
+	e.watchMu.Lock()
+	defer e.watchMu.Unlock()
+	st := e.Snapshot()
+	seen := map[int]bool{}
+	var vlans []int
+	for _, ss := range st.Sites {
+		for _, vm := range ss.VMs {
+			for _, v := range vm.VLANs {
+				if !seen[v] {
+					seen[v] = true
+					vlans = append(vlans, v)
+				}
+			}
+		}
+	}
+	sort.Ints(vlans)
+	if slices.Equal(vlans, e.watched) {
+		return
+	}
+	e.watched = vlans
+	e.fabric.Watch(vlans)
 }
 
 // Close stops every site, logs out of every vCenter, closes every subscription and waits
@@ -74,6 +143,9 @@ func (e *Engine) Close() {
 			cancel()
 		}
 		close(e.done)
+		if e.fabric != nil {
+			e.fabric.Close()
+		}
 	})
 	e.wg.Wait()
 }
@@ -179,16 +251,29 @@ func (e *Engine) WaitLoaded(ctx context.Context) error {
 
 // siteChanged publishes a new State with site i's snapshot replaced.
 func (e *Engine) siteChanged(i int, snap SiteSnapshot) {
+	e.publish(func(st *State) {
+		sites := make([]SiteSnapshot, len(st.Sites))
+		copy(sites, st.Sites)
+		sites[i] = snap
+		st.Sites = sites
+	})
+	e.watchVLANs()
+}
+
+// publish applies change to a copy of the State, makes it current with the next Gen, and
+// wakes every subscriber. It returns the new State.
+func (e *Engine) publish(change func(*State)) State {
 	e.mu.Lock()
-	sites := make([]SiteSnapshot, len(e.state.Sites))
-	copy(sites, e.state.Sites)
-	sites[i] = snap
-	e.state = State{Gen: e.state.Gen + 1, Sites: sites}
+	defer e.mu.Unlock()
+	next := e.state
+	change(&next)
+	next.Gen = e.state.Gen + 1
+	e.state = next
 	for wake := range e.subs {
 		select {
 		case wake <- struct{}{}:
 		default: // already woken: it will read the latest state
 		}
 	}
-	e.mu.Unlock()
+	return next
 }
