@@ -17,17 +17,20 @@ const (
 
 // Finding codes. They are stable: preflight rules and scripts match on them.
 const (
-	CodeVLANNotExtended   = "VLAN_NOT_EXTENDED"  // a VM's VLAN is not carried end to end
-	CodeSwitchUnreachable = "SWITCH_UNREACHABLE" // a switch could not be polled
-	CodeFabricStale       = "FABRIC_STALE"       // the last good poll is too old to trust
-	CodeTrunkDown         = "DCI_TRUNK_DOWN"     // a DCI trunk or port-channel is down
-	CodeMemberDown        = "DCI_MEMBER_DOWN"    // a port-channel member is down or not bundled
-	CodeMTULow            = "DCI_MTU_LOW"        // MTU below 9000 on the DCI path
-	CodeCRCRising         = "DCI_CRC_RISING"     // CRC or input errors grew between polls
-	CodeOTVAdjacencyDown  = "OTV_ADJACENCY_DOWN" // the OTV overlay has no adjacency to the far edge
-	CodeRTTHigh           = "DCI_RTT_HIGH"       // RTT above the 10 ms long-distance vMotion budget
-	CodeRTTOverLimit      = "DCI_RTT_OVER_LIMIT" // RTT above the 150 ms vSphere limit
-	CodePingFailed        = "DCI_PING_FAILED"    // no reply across the DCI
+	CodeVLANNotExtended   = "VLAN_NOT_EXTENDED"     // a VM's VLAN is not carried end to end
+	CodeSwitchUnreachable = "SWITCH_UNREACHABLE"    // a switch could not be polled
+	CodeFabricStale       = "FABRIC_STALE"          // the last good poll is too old to trust
+	CodeTrunkDown         = "DCI_TRUNK_DOWN"        // a DCI trunk or port-channel is down
+	CodeMemberDown        = "DCI_MEMBER_DOWN"       // a port-channel member is down or not bundled
+	CodeMTULow            = "DCI_MTU_LOW"           // MTU below 9000 on the DCI path
+	CodeCRCRising         = "DCI_CRC_RISING"        // CRC or input errors grew between polls
+	CodeOTVAdjacencyDown  = "OTV_ADJACENCY_DOWN"    // the OTV overlay has no adjacency to the far edge
+	CodeRTTHigh           = "DCI_RTT_HIGH"          // RTT above the 10 ms long-distance vMotion budget
+	CodeRTTOverLimit      = "DCI_RTT_OVER_LIMIT"    // RTT above the 150 ms vSphere limit
+	CodePingFailed        = "DCI_PING_FAILED"       // no reply across the DCI
+	CodePacketLoss        = "DCI_PACKET_LOSS"       // some pings across the DCI were lost
+	CodeVLANUnverified    = "VLAN_UNVERIFIED"       // a VM's VLAN cannot be checked: a switch on the path gave no data
+	CodeCommandFailed     = "SWITCH_COMMAND_FAILED" // a switch rejected a show command or its output was not understood
 )
 
 // Finding is one problem on the fabric, for the console and for preflight.
@@ -76,6 +79,9 @@ type Trunk struct {
 	Allowed     []int    `json:"allowed"`    // VLANs allowed on the trunk
 	Forwarding  []int    `json:"forwarding"` // VLANs in STP forwarding state and not pruned
 	ErrDisabled []int    `json:"err_disabled,omitempty"`
+	// Unknown is true when the switch gave no fresh data about the trunk this round
+	// (unreachable, or its trunk command failed): Up is then false and the lists empty.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // MembersUp counts the members that are up.
@@ -94,6 +100,10 @@ type VLANStatus struct {
 	ID      int      `json:"id"`
 	Carried bool     `json:"carried"`
 	Reasons []string `json:"reasons,omitempty"` // e.g. "not allowed on mia-dci-n7k-01 port-channel10"
+	// Unknown is true when nothing seen says the VLAN is broken but a switch on the path
+	// gave no fresh data: Carried is then false (never healthy on missing data) and the
+	// reasons start with "unknown: ".
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // RTT is the round trip across the DCI, from a DCI edge's ping of the far edge.

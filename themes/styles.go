@@ -47,10 +47,21 @@ type Styles struct {
 	FilterCursor      lipgloss.Style
 	FilterHint        lipgloss.Style
 
+	// VM rows: a VLAN the DCI does not carry, and the row's "!" mark. The cursor variants keep
+	// the cursor row's background.
+	VLANNotCarried              lipgloss.Style
+	CursorVLANNotCarried        lipgloss.Style
+	CursorVLANNotCarriedBlurred lipgloss.Style
+
 	// Fabric pane and the narrow-terminal strip.
-	FabricNote  lipgloss.Style
-	FabricMuted lipgloss.Style
-	StripLabel  lipgloss.Style
+	FabricNote    lipgloss.Style // "not configured"
+	FabricMuted   lipgloss.Style // secondary text, and everything shown while the data is stale
+	FabricText    lipgloss.Style // switch and trunk names
+	FabricHeading lipgloss.Style // SWITCHES, DCI TRUNKS, VLANS IN USE, FINDINGS
+	FabricOK      lipgloss.Style // healthy, carried, up, RTT within budget
+	FabricWarn    lipgloss.Style // stale, warnings, RTT over the 10 ms budget
+	FabricBad     lipgloss.Style // down, unreachable, not carried, blocking findings
+	StripLabel    lipgloss.Style
 
 	TooSmall lipgloss.Style
 
@@ -93,8 +104,14 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 		FilterPlaceholder: fg(t.Subtle),
 		FilterCursor:      r.NewStyle().Reverse(true),
 		FilterHint:        fg(t.Subtle),
+		VLANNotCarried:    fg(t.Error).Bold(true),
 		FabricNote:        fg(t.Warn),
 		FabricMuted:       fg(t.Muted),
+		FabricText:        fg(t.Text),
+		FabricHeading:     fg(t.Muted).Bold(true),
+		FabricOK:          fg(t.OK),
+		FabricWarn:        fg(t.Warn),
+		FabricBad:         fg(t.Error).Bold(true),
 		StripLabel:        fg(t.Title).Bold(true),
 		TooSmall:          fg(t.Warn).Bold(true),
 	}
@@ -102,6 +119,8 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 	// hole in it.
 	s.CursorMatch = s.CursorRow.Foreground(t.Match).Underline(true)
 	s.CursorMatchBlurred = s.CursorRowBlurred.Foreground(t.Match).Underline(true)
+	s.CursorVLANNotCarried = s.CursorRow.Foreground(t.Error)
+	s.CursorVLANNotCarriedBlurred = s.CursorRowBlurred.Foreground(t.Error)
 	s.Help = help.Styles{
 		Ellipsis:       fg(t.Subtle),
 		ShortKey:       fg(t.Accent),

@@ -26,6 +26,11 @@ const (
 	placeMaxW   = 40
 	columnGap   = 1
 	cursorGlyph = ">"
+	// flagGlyph marks a row with a VLAN the DCI does not carry, next to the cursor marker, so
+	// the flag shows without colour and when the VLANS column is dropped.
+	flagGlyph = "!"
+	// notCarriedGlyph precedes a VLAN the DCI does not carry in the VLANS column: "✗120".
+	notCarriedGlyph = "✗"
 )
 
 // columns says which columns a pane shows and how wide each is. Optional columns are
@@ -40,24 +45,28 @@ type columns struct {
 // measured when a State arrives, never in View.
 type widest struct{ name, vlans, place int }
 
-func measure(vms []backend.VM) widest {
+// measure finds the widest values; a VLAN that marks says is not carried counts its marker.
+func measure(vms []backend.VM, marks *vlanMarks) widest {
 	w := widest{name: len("NAME"), vlans: len("VLANS"), place: len("CLUSTER/HOST")}
 	for i := range vms {
 		vm := &vms[i]
 		w.name = max(w.name, nameWidth(vm.Name))
 		w.place = max(w.place, ansi.StringWidth(vm.Cluster)+1+ansi.StringWidth(vm.Host))
-		w.vlans = max(w.vlans, vlansWidth(vm.VLANs))
+		w.vlans = max(w.vlans, vlansWidth(vm.VLANs, marks))
 	}
 	return w
 }
 
-func vlansWidth(v []int) int {
+func vlansWidth(v []int, marks *vlanMarks) int {
 	n := 0
 	for i, id := range v {
 		if i > 0 {
 			n++
 		}
 		n += len(strconv.Itoa(id))
+		if marks.notCarried(id) {
+			n += ansi.StringWidth(notCarriedGlyph)
+		}
 	}
 	return n
 }
@@ -131,15 +140,23 @@ func (c columns) width() int {
 }
 
 // row renders one VM in exactly inner cells (inner ≥ c.width()). matched are byte offsets
-// of name characters that matched the filter.
-func (c columns) row(vm *backend.VM, matched []int, cursor bool, k rowInks, inner int) string {
+// of name characters that matched the filter. marks (nil: none) says which VLANs the DCI
+// does not carry: the row gets "!" next to the cursor marker and those VLANs read "✗120".
+func (c columns) row(vm *backend.VM, matched []int, cursor bool, k rowInks, marks *vlanMarks, inner int) string {
 	var b strings.Builder
 	b.Grow(inner * 2)
-	marker := "  "
+	cur := " "
 	if cursor {
-		marker = cursorGlyph + " "
+		cur = cursorGlyph
 	}
-	b.WriteString(highlight(marker, vm.Name, matched, c.name, k))
+	flagged := marks.flags(vm.VLANs)
+	if flagged {
+		k.plain.write(&b, cur)
+		k.bad.write(&b, flagGlyph)
+		b.WriteString(highlight("", vm.Name, matched, c.name, k))
+	} else {
+		b.WriteString(highlight(cur+" ", vm.Name, matched, c.name, k))
+	}
 	word, pk := power(vm, k)
 	b.WriteString(k.plain.paint(" "))
 	b.WriteString(pk.paint(padRight(word, powerW)))
@@ -150,13 +167,16 @@ func (c columns) row(vm *backend.VM, matched []int, cursor bool, k rowInks, inne
 	if c.mem > 0 {
 		nums += " " + padLeft(gib(vm.MemoryMiB), c.mem)
 	}
-	if c.vlans > 0 {
+	b.WriteString(k.plain.paint(nums))
+	if flagged && c.vlans > 0 {
+		k.muted.write(&b, " ")
+		writeVLANs(&b, vm.VLANs, marks, c.vlans, k)
+	} else if c.vlans > 0 {
 		text += " " + padRight(vlanList(vm.VLANs), c.vlans)
 	}
 	if c.place > 0 {
 		text += " " + padRight(place(vm, c.place), c.place)
 	}
-	b.WriteString(k.plain.paint(nums))
 	b.WriteString(k.muted.paint(text))
 	if pad := inner - c.width(); pad > 0 {
 		if cursor {
@@ -206,6 +226,68 @@ func gib(mib int32) string {
 		return strconv.Itoa(int(mib / 1024))
 	}
 	return strconv.FormatFloat(float64(mib)/1024, 'f', 1, 64)
+}
+
+// writeVLANs writes a VM's VLANs in exactly w cells, those the DCI does not carry as "✗120"
+// in the bad ink. When the list is too long for w, the VLANs not carried come first, so the
+// cut never hides them.
+func writeVLANs(b *strings.Builder, v []int, marks *vlanMarks, w int, k rowInks) {
+	type item struct {
+		text string
+		bad  bool
+	}
+	var buf [8]item
+	items := buf[:0]
+	for _, id := range v {
+		if marks.notCarried(id) {
+			items = append(items, item{notCarriedGlyph + strconv.Itoa(id), true})
+		}
+	}
+	if vlansWidth(v, marks) > w {
+		for _, id := range v { // not carried first, then the others
+			if !marks.notCarried(id) {
+				items = append(items, item{strconv.Itoa(id), false})
+			}
+		}
+	} else {
+		items = items[:0]
+		for _, id := range v {
+			if bad := marks.notCarried(id); bad {
+				items = append(items, item{notCarriedGlyph + strconv.Itoa(id), true})
+			} else {
+				items = append(items, item{strconv.Itoa(id), false})
+			}
+		}
+	}
+	used := 0
+	for i, it := range items {
+		text := it.text
+		if i > 0 {
+			text = "," + text
+		}
+		tw := ansi.StringWidth(text)
+		last := i == len(items)-1
+		if used+tw > w || (!last && used+tw == w) {
+			// Out of room: cut here, ending with an ellipsis.
+			text = ansi.Truncate(text, max(w-used-1, 0), "") + ellipsis
+			tw = ansi.StringWidth(text)
+			if used+tw > w {
+				break
+			}
+		}
+		if it.bad {
+			k.bad.write(b, text)
+		} else {
+			k.muted.write(b, text)
+		}
+		used += tw
+		if used >= w {
+			break
+		}
+	}
+	if used < w {
+		k.muted.write(b, strings.Repeat(" ", w-used))
+	}
 }
 
 func vlanList(v []int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/fabric"
 )
 
 // testNow is the fixed clock of every test: ages in goldens never change.
@@ -199,12 +201,233 @@ func connected(si siteInfo, vms []backend.VM) backend.SiteSnapshot {
 	}
 }
 
-// testState is both sites, connected, 80 VMs each.
+// testState is both sites, connected, 80 VMs each, and a healthy DCI.
 func testState() backend.State {
 	return backend.State{Gen: 1, Sites: []backend.SiteSnapshot{
 		connected(siteA, siteVMs(siteA, 1)),
 		connected(siteB, siteVMs(siteB, 1)),
+	}, Fabric: healthyFabric()}
+}
+
+// withFabric is testState with another fabric picture.
+func withFabric(h fabric.Health) func() backend.State {
+	return func() backend.State {
+		s := testState()
+		s.Gen = 2
+		s.Fabric = h
+		return s
+	}
+}
+
+// The DCI of the test estate, as the monitor would report it: an NX-OS DCI edge and a
+// Catalyst distribution switch per site; port-channel10 between the edges on Ethernet3/1-2,
+// Port-channel1 from each distribution switch up to its edge. VLANs 100-150 are extended;
+// the VDI VLAN 300 is allowed on the Atlanta side only.
+
+const fabricInterval = 5 * time.Second
+
+// healthyFabric is the DCI with nothing wrong: polled 2 s ago, RTT 2 ms, VLANs 100, 110, 120,
+// 130, 140 and 150 carried, 300 not (it never was: the VDI pools are local to each site).
+func healthyFabric() fabric.Health {
+	polled := testNow.Add(-2 * time.Second)
+	sw := func(name, site, role, platform, addr, version string) fabric.SwitchStatus {
+		return fabric.SwitchStatus{Name: name, Site: site, Role: role, Platform: platform, Address: addr,
+			Reachable: true, LastPoll: polled, Version: version}
+	}
+	members := func(names ...string) []fabric.Member {
+		var ms []fabric.Member
+		for _, n := range names {
+			ms = append(ms, fabric.Member{Name: n, Up: true, State: "bundled", MTU: 9216})
+		}
+		return ms
+	}
+	trunk := func(sw, site, ifname string, allowed []int, ms []fabric.Member) fabric.Trunk {
+		return fabric.Trunk{Switch: sw, Site: site, Interface: ifname, Up: true, Status: "trunking", MTU: 9216,
+			Members: ms, Allowed: allowed, Forwarding: append([]int(nil), allowed...)}
+	}
+	dci := vlanRange(100, 150)
+	withVDI := append(vlanRange(100, 150), 300)
+	vlans := []fabric.VLANStatus{}
+	for _, id := range []int{100, 110, 120, 130, 140, 150} {
+		vlans = append(vlans, fabric.VLANStatus{ID: id, Carried: true})
+	}
+	vlans = append(vlans, fabric.VLANStatus{ID: 300, Carried: false, Reasons: []string{"not allowed on mia-dci-n7k-01 port-channel10"}})
+	return fabric.Health{
+		Configured: true,
+		Interval:   fabricInterval,
+		PolledAt:   polled,
+		Switches: []fabric.SwitchStatus{
+			sw("mia-dci-n7k-01", "site-a", fabric.RoleDCIEdge, fabric.NXOS, "10.1.255.1:22", "8.4(7)"),
+			sw("mia-dist-c6k-01", "site-a", fabric.RoleDistribution, fabric.IOSXE, "10.1.255.2:22", "15.5(1)SY4"),
+			sw("atl-dci-n7k-01", "site-b", fabric.RoleDCIEdge, fabric.NXOS, "10.2.255.1:22", "8.4(7)"),
+			sw("atl-dist-c6k-01", "site-b", fabric.RoleDistribution, fabric.IOSXE, "10.2.255.2:22", "15.5(1)SY4"),
+		},
+		Trunks: []fabric.Trunk{
+			trunk("mia-dci-n7k-01", "site-a", "port-channel10", dci, members("Ethernet3/1", "Ethernet3/2")),
+			trunk("mia-dist-c6k-01", "site-a", "Port-channel1", withVDI, members("TenGigabitEthernet1/1", "TenGigabitEthernet1/2")),
+			trunk("atl-dci-n7k-01", "site-b", "port-channel10", withVDI, members("Ethernet3/1", "Ethernet3/2")),
+			trunk("atl-dist-c6k-01", "site-b", "Port-channel1", withVDI, members("TenGigabitEthernet1/1", "TenGigabitEthernet1/2")),
+		},
+		VLANs: vlans,
+		RTTs: []fabric.RTT{
+			{From: "mia-dci-n7k-01", To: "atl-dci-n7k-01", Avg: 2 * time.Millisecond, Max: 2400 * time.Microsecond, OK: true},
+			{From: "atl-dci-n7k-01", To: "mia-dci-n7k-01", Avg: 2100 * time.Microsecond, Max: 2600 * time.Microsecond, OK: true},
+		},
+	}
+}
+
+func vlanRange(from, to int) []int {
+	var v []int
+	for id := from; id <= to; id++ {
+		v = append(v, id)
+	}
+	return v
+}
+
+func without(v []int, id int) []int {
+	var out []int
+	for _, x := range v {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// vlan120Removed is the live demo: someone ran "switchport trunk allowed vlan remove 120" on
+// mia-dci-n7k-01 port-channel10.
+func vlan120Removed() fabric.Health {
+	h := healthyFabric()
+	t := &h.Trunks[0]
+	t.Allowed = without(t.Allowed, 120)
+	t.Forwarding = without(t.Forwarding, 120)
+	for i := range h.VLANs {
+		if h.VLANs[i].ID == 120 {
+			h.VLANs[i] = fabric.VLANStatus{ID: 120, Carried: false, Reasons: []string{"not allowed on mia-dci-n7k-01 port-channel10"}}
+		}
+	}
+	h.Findings = []fabric.Finding{{
+		Code: fabric.CodeVLANNotExtended, Severity: fabric.SeverityBlock,
+		Message: "VLAN 120 is not carried across the DCI: not allowed on mia-dci-n7k-01 port-channel10",
+		Object:  "vlan 120", Switch: "mia-dci-n7k-01", VLAN: 120,
 	}}
+	return h
+}
+
+// memberDown has Ethernet3/2 of mia-dci-n7k-01 port-channel10 down, and CRC errors growing
+// on the far end's Ethernet3/1.
+func memberDown() fabric.Health {
+	h := healthyFabric()
+	mia := &h.Trunks[0]
+	mia.Members = append([]fabric.Member(nil), mia.Members...)
+	mia.Members[1].Up, mia.Members[1].State = false, "down"
+	atl := &h.Trunks[2]
+	atl.Members = append([]fabric.Member(nil), atl.Members...)
+	atl.Members[0].CRC, atl.Members[0].InErrs, atl.Members[0].Rising = 1204, 1311, true
+	h.Findings = []fabric.Finding{
+		{Code: fabric.CodeCRCRising, Severity: fabric.SeverityWarn,
+			Message: "atl-dci-n7k-01 Ethernet3/1: CRC errors rising (1204, +37 since the last poll)",
+			Object:  "atl-dci-n7k-01 Ethernet3/1", Switch: "atl-dci-n7k-01"},
+		{Code: fabric.CodeMemberDown, Severity: fabric.SeverityWarn,
+			Message: "mia-dci-n7k-01 Ethernet3/2 is down: port-channel10 runs on 1 of 2 members",
+			Object:  "mia-dci-n7k-01 Ethernet3/2", Switch: "mia-dci-n7k-01"},
+	}
+	return h
+}
+
+// switchUnreachable has atl-dci-n7k-01 refusing SSH for 47 s; the monitor still polls the
+// others, so the picture as a whole is fresh. It knows nothing new of the Atlanta edge's
+// trunk, so the VLANs it would carry are unknown; VLAN 300, which Miami does not allow, is
+// still known not to be carried.
+func switchUnreachable() fabric.Health {
+	h := healthyFabric()
+	atl := &h.Switches[2]
+	atl.Reachable = false
+	atl.Err = "dial tcp 10.2.255.1:22: connect: connection refused"
+	atl.LastPoll = testNow.Add(-47 * time.Second)
+	h.Trunks[2] = fabric.Trunk{Switch: "atl-dci-n7k-01", Site: "site-b", Interface: "port-channel10", Unknown: true}
+	h.RTTs = h.RTTs[:1]
+	for i := range h.VLANs {
+		if h.VLANs[i].Carried {
+			h.VLANs[i] = fabric.VLANStatus{ID: h.VLANs[i].ID, Unknown: true, Reasons: []string{"unknown: atl-dci-n7k-01 gave no data"}}
+		}
+	}
+	h.Findings = []fabric.Finding{
+		{Code: fabric.CodeVLANUnverified, Severity: fabric.SeverityWarn,
+			Message: "VLAN 120 cannot be checked: atl-dci-n7k-01 gave no data", Object: "vlan 120", VLAN: 120},
+		{Code: fabric.CodeSwitchUnreachable, Severity: fabric.SeverityBlock,
+			Message: "atl-dci-n7k-01 did not answer for 47s: dial tcp 10.2.255.1:22: connect: connection refused",
+			Object:  "atl-dci-n7k-01", Switch: "atl-dci-n7k-01"},
+	}
+	return h
+}
+
+// staleFabric is vlan120Removed as last polled 23 s ago: the monitor has gone quiet, so
+// nothing it said can be trusted.
+func staleFabric() fabric.Health {
+	h := vlan120Removed()
+	h.PolledAt = testNow.Add(-23 * time.Second)
+	for i := range h.Switches {
+		h.Switches[i].LastPoll = h.PolledAt
+	}
+	return h
+}
+
+// dciDown has both edges' port-channel10 down and no reply across the DCI.
+func dciDown() fabric.Health {
+	h := healthyFabric()
+	for _, i := range []int{0, 2} {
+		t := &h.Trunks[i]
+		t.Up, t.Status, t.Forwarding = false, "down", nil
+		t.Members = []fabric.Member{{Name: "Ethernet3/1", State: "down"}, {Name: "Ethernet3/2", State: "down"}}
+	}
+	for i := range h.RTTs {
+		h.RTTs[i] = fabric.RTT{From: h.RTTs[i].From, To: h.RTTs[i].To, Loss: 100}
+	}
+	for i := range h.VLANs {
+		h.VLANs[i] = fabric.VLANStatus{ID: h.VLANs[i].ID, Reasons: []string{"DCI trunk down on mia-dci-n7k-01 port-channel10"}}
+	}
+	h.Findings = []fabric.Finding{
+		{Code: fabric.CodeTrunkDown, Severity: fabric.SeverityBlock, Message: "mia-dci-n7k-01 port-channel10 is down", Object: "mia-dci-n7k-01 port-channel10", Switch: "mia-dci-n7k-01"},
+		{Code: fabric.CodeTrunkDown, Severity: fabric.SeverityBlock, Message: "atl-dci-n7k-01 port-channel10 is down", Object: "atl-dci-n7k-01 port-channel10", Switch: "atl-dci-n7k-01"},
+		{Code: fabric.CodePingFailed, Severity: fabric.SeverityBlock, Message: "no reply from atl-dci-n7k-01 across the DCI (100% loss)", Object: "atl-dci-n7k-01"},
+	}
+	return h
+}
+
+// hostileFabric would break a naive pane: long names, control characters, a high RTT, many
+// findings and many VLANs.
+func hostileFabric() fabric.Health {
+	h := memberDown()
+	h.Switches[1].Name = "mia-dist-c6k-01.with.a.very.long.domain.example.internal\x1b[31m"
+	h.Switches[3].Reachable = false
+	h.Switches[3].Err = "ssh: handshake failed:\nread tcp 10.0.0.1:50422->10.2.255.2:22: read: connection reset by peer " + strings.Repeat("x", 80)
+	h.Switches[3].LastPoll = time.Time{}
+	h.Trunks[1].MTU = 1500
+	h.Trunks[1].Allowed = []int{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 2000, 2001, 2002, 4094}
+	h.RTTs[0].Avg = 180 * time.Millisecond
+	h.RTTs[1].Avg = 12 * time.Millisecond
+	h.RTTs[1].Loss = 20
+	for i := 0; i < 30; i++ {
+		h.Findings = append(h.Findings, fabric.Finding{Code: fabric.CodeVLANNotExtended, Severity: fabric.SeverityBlock,
+			Message: fmt.Sprintf("VLAN %d is not carried:\tpruned on atl-dist-c6k-01 Port-channel1 %s", 2000+i, strings.Repeat("and more ", 10)), VLAN: 2000 + i})
+	}
+	h.VLANs = nil
+	for i := 0; i < 60; i++ {
+		h.VLANs = append(h.VLANs, fabric.VLANStatus{ID: 2000 + i, Carried: i%2 == 0, Reasons: []string{"pruned\non atl"}})
+	}
+	return h
+}
+
+// hostileFabricState puts many VLANs on the VMs too.
+func hostileFabricState() backend.State {
+	s := hostileState()
+	s.Fabric = hostileFabric()
+	a := &s.Sites[0]
+	for i := range a.VMs {
+		a.VMs[i].VLANs = append([]int{2000 + i%60, 2001 + i%60}, a.VMs[i].VLANs...)
+	}
+	return s
 }
 
 // bigState is both sites with about n VMs each.
@@ -218,7 +441,7 @@ func bigState(n int) backend.State {
 	return backend.State{Gen: 1, Sites: []backend.SiteSnapshot{
 		connected(siteA, a[:min(n, len(a))]),
 		connected(siteB, b[:min(n, len(b))]),
-	}}
+	}, Fabric: vlan120Removed()}
 }
 
 // disconnectedB is testState with site B's vCenter unreachable for five minutes.

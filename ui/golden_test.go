@@ -11,6 +11,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
+
+	"github.com/vmcross/vmcross/fabric"
 )
 
 func TestMain(m *testing.M) {
@@ -59,6 +61,46 @@ func TestGolden(t *testing.T) {
 			tm.Type("j")
 			waitFor(t, tm, "2/8")
 		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	// The DCI: healthy, with site A scrolled to the VDI pools on VLAN 300 (not carried).
+	t.Run("160x48_healthy_vdi_marked", func(t *testing.T) {
+		out := screen(t, newFakeEngine(testState()), 160, 48, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			tm.Type("G")
+			waitFor(t, tm, "80/80")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	// The live demo: VLAN 120 removed from the DCI arrives through the subscription.
+	t.Run("160x48_vlan120_not_carried", func(t *testing.T) {
+		e := newFakeEngine(testState())
+		out := screen(t, e, 160, 48, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			e.Publish(withFabric(vlan120Removed())())
+			waitFor(t, tm, "1 problem")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	t.Run("80x24_vlan120_not_carried", func(t *testing.T) {
+		e := newFakeEngine(withFabric(vlan120Removed())())
+		out := screen(t, e, 80, 24, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			tm.Type("/prod")
+			waitFor(t, tm, "of 80 VMs")
+			tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+			waitFor(t, tm, "esc clear")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	t.Run("120x30_stale", func(t *testing.T) {
+		out := screen(t, newFakeEngine(withFabric(staleFabric())()), 120, 30, "Atlanta (site B)", nil)
+		teatest.RequireEqualOutput(t, out)
+	})
+
+	t.Run("120x30_not_configured", func(t *testing.T) {
+		out := screen(t, newFakeEngine(withFabric(fabric.Health{})()), 120, 30, "Atlanta (site B)", nil)
 		teatest.RequireEqualOutput(t, out)
 	})
 

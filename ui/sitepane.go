@@ -27,8 +27,9 @@ type SitePane struct {
 	known  bool // a State has named this pane's site
 	rows   []row
 	widest widest
-	cursor int // index into rows
-	offset int // first row on screen
+	marks  *vlanMarks // VLANs the DCI does not carry, from the same State; nil: none
+	cursor int        // index into rows
+	offset int        // first row on screen
 	query  string
 	input  textinput.Model
 	width  int
@@ -92,9 +93,10 @@ func (p SitePane) Selected() (backend.VM, bool) {
 func (p SitePane) Visible() int { return len(p.rows) }
 
 // SetState shows this pane's site from s, keeping the cursor on the VM it was on (or on the
-// same row, if that VM is gone). The work is proportional to the inventory, and done here,
-// in Update, never in View.
-func (p *SitePane) SetState(s backend.State) {
+// same row, if that VM is gone). marks, derived from the same State, flags the VMs on VLANs
+// the DCI does not carry. The work is proportional to the inventory, and done here, in
+// Update, never in View.
+func (p *SitePane) SetState(s backend.State, marks *vlanMarks) {
 	var snap backend.SiteSnapshot
 	var ok bool
 	if p.known {
@@ -107,7 +109,8 @@ func (p *SitePane) SetState(s backend.State) {
 	}
 	sel, had := p.Selected() // before the VMs change under the rows
 	p.site, p.known = snap, true
-	p.widest = measure(snap.VMs)
+	p.marks = marks
+	p.widest = measure(snap.VMs, marks)
 	p.refilterFrom(sel, had, false)
 }
 
@@ -321,10 +324,11 @@ func (p SitePane) View() string {
 		offset = max(p.cursor-listH+1, 0)
 	}
 	end := min(offset+listH, len(p.rows))
+	marks := p.marks.at(p.common.Now()) // stale fabric data marks nothing
 	for i := offset; i < end; i++ {
 		r := p.rows[i]
 		cur := i == p.cursor
-		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused), w))
+		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused), marks, w))
 	}
 	footer := ""
 	if len(p.rows) > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/themes"
 )
 
@@ -28,6 +29,13 @@ var scenarios = []struct {
 	{"site_down_full_help", disconnectedB, []string{"tab", "?"}},
 	{"empty", func() backend.State { return backend.State{} }, []string{"?"}},
 	{"hostile_names", hostileState, []string{"end"}},
+	{"fabric_vlan120", withFabric(vlan120Removed()), []string{"/", "p", "r", "o", "d", "enter"}},
+	{"fabric_member_down", withFabric(memberDown()), nil},
+	{"fabric_unreachable", withFabric(switchUnreachable()), []string{"G"}},
+	{"fabric_stale", withFabric(staleFabric()), nil},
+	{"fabric_down", withFabric(dciDown()), []string{"G", "?"}},
+	{"fabric_not_configured", withFabric(fabric.Health{}), nil},
+	{"fabric_hostile", hostileFabricState, []string{"end"}},
 }
 
 // hostileState has names, hosts and errors that would break a naive layout: very long, wide

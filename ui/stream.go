@@ -18,7 +18,8 @@ type stateMsg struct{ state backend.State }
 // streamClosedMsg says the engine closed the state channel (the session's context ended).
 type streamClosedMsg struct{}
 
-// tickMsg refreshes "disconnected 5m" ages while some site is not connected.
+// tickMsg redraws once a second: ages ("disconnected 5m", "polled 3s ago") move on, and fabric
+// data turns stale, marks and all, when the engine has sent no new State for too long.
 type tickMsg struct{}
 
 // subscribe opens the state subscription off the Update goroutine.

@@ -1,5 +1,5 @@
-// Package ui is the vmcross console: two site panes side by side, room for the DCI fabric,
-// a help bar. It reaches the back end only through Engine, and receives its States as
+// Package ui is the vmcross console: two site panes side by side, the DCI fabric's health
+// (a column on wide terminals, a strip on narrow ones), a help bar. It reaches the back end only through Engine, and receives its States as
 // messages; nothing in Update or View blocks.
 package ui
 
@@ -84,7 +84,8 @@ func New(engine Engine, opts Options) Model {
 	return m
 }
 
-// Init opens the state subscription and starts the clock that ages "disconnected 5m".
+// Init opens the state subscription and starts the clock that ages "disconnected 5m" and the
+// fabric's poll ages (and turns fabric data stale when no new State comes).
 func (m Model) Init() tea.Cmd {
 	return tea.Batch(subscribe(m.common.Ctx, m.engine), tick())
 }
@@ -141,8 +142,10 @@ func (m *Model) applyState(s backend.State) {
 		return
 	}
 	m.gen = s.Gen
+	m.fabric.SetState(s)
+	marks := m.fabric.marks()
 	for i := range m.sites {
-		m.sites[i].SetState(s)
+		m.sites[i].SetState(s, marks)
 	}
 }
 

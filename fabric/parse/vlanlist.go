@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,4 +106,35 @@ func joinWrapped(prev, next string) string {
 		return prev + next
 	}
 	return prev + "," + next
+}
+
+// VLANRanges is ids sorted and deduplicated, with runs of consecutive IDs folded into
+// "a-b": the items of a VLAN list as NX-OS and IOS print it.
+func VLANRanges(ids []int) []string {
+	v := slices.Clone(ids)
+	slices.Sort(v)
+	v = slices.Compact(v)
+	var items []string
+	for i := 0; i < len(v); {
+		j := i
+		for j+1 < len(v) && v[j+1] == v[j]+1 {
+			j++
+		}
+		if j == i {
+			items = append(items, strconv.Itoa(v[i]))
+		} else {
+			items = append(items, strconv.Itoa(v[i])+"-"+strconv.Itoa(v[j]))
+		}
+		i = j + 1
+	}
+	return items
+}
+
+// FormatVLANList renders ids the way switches print trunk VLAN lists ("100-119,121-150");
+// an empty list is "none". ParseVLANList reads it back.
+func FormatVLANList(ids []int) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(VLANRanges(ids), ",")
 }

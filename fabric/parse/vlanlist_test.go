@@ -49,3 +49,25 @@ func TestJoinWrapped(t *testing.T) {
 		eq(t, c[0]+"+"+c[1], joinWrapped(c[0], c[1]), c[2])
 	}
 }
+
+func TestFormatVLANListRoundTrip(t *testing.T) {
+	cases := map[string][]int{
+		"none":            nil,
+		"120":             {120},
+		"100-119,121-150": append(seq(100, 119), seq(121, 150)...),
+		"1,3,5-7,4094":    {7, 5, 6, 3, 1, 4094, 5},
+	}
+	for want, ids := range cases {
+		got := FormatVLANList(ids)
+		if got != want {
+			t.Errorf("FormatVLANList(%v) = %q, want %q", ids, got, want)
+		}
+		back, err := ParseVLANList(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if FormatVLANList(back.IDs) != want {
+			t.Errorf("round trip of %q gave %v", want, back.IDs)
+		}
+	}
+}

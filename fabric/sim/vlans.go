@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vmcross/vmcross/fabric/parse"
 )
 
 // vlanSet is a set of VLAN IDs: a switch's VLAN database membership, a trunk's allowed list,
@@ -105,28 +107,4 @@ func parseVLANList(text string) ([]int, error) {
 
 // formatVLANList renders IDs the way both NX-OS and IOS print trunk VLAN lists: ascending,
 // consecutive IDs folded into ranges, commas without spaces, "none" for an empty list.
-func formatVLANList(ids []int) string {
-	if len(ids) == 0 {
-		return "none"
-	}
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var b strings.Builder
-	for i := 0; i < len(ids); {
-		j := i
-		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if j == i {
-			b.WriteString(strconv.Itoa(ids[i]))
-		} else {
-			fmt.Fprintf(&b, "%d-%d", ids[i], ids[j])
-		}
-		i = j + 1
-	}
-	return b.String()
-}
+func formatVLANList(ids []int) string { return parse.FormatVLANList(ids) }

@@ -1,0 +1,428 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/fabric"
+	"github.com/vmcross/vmcross/fabric/parse"
+)
+
+// Round-trip budgets across the DCI: long-distance vMotion wants at most 10 ms; vSphere
+// refuses above 150 ms.
+const (
+	rttBudget = 10 * time.Millisecond
+	rttLimit  = 150 * time.Millisecond
+	// lowMTU is the MTU below which a DCI link is flagged (jumbo frames carry vMotion).
+	lowMTU = 9000
+)
+
+// vlanMarks is what VM rows need from the fabric: the VLANs the DCI reports as not carried.
+// It is built once per State and never changed, so panes share the pointer.
+type vlanMarks struct {
+	bad   map[int]struct{}
+	clock fabric.Health // Configured, Interval and PolledAt only: for Stale
+}
+
+// at returns m if its data can be trusted at now, or nil: stale data marks nothing.
+func (m *vlanMarks) at(now time.Time) *vlanMarks {
+	if m == nil || len(m.bad) == 0 || m.clock.Stale(now) {
+		return nil
+	}
+	return m
+}
+
+// notCarried reports whether the DCI reports VLAN id as not carried.
+func (m *vlanMarks) notCarried(id int) bool {
+	if m == nil {
+		return false
+	}
+	_, ok := m.bad[id]
+	return ok
+}
+
+// flags reports whether any of vlans is not carried: the row gets its "!" mark.
+func (m *vlanMarks) flags(vlans []int) bool {
+	if m == nil {
+		return false
+	}
+	for _, id := range vlans {
+		if _, ok := m.bad[id]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// dciView is what the fabric pane shows, derived from one State: everything that does not
+// depend on the clock or the pane's size is worked out here, in Update, so View only lays
+// it out. Text from the outside is already cleaned of control characters.
+type dciView struct {
+	health   fabric.Health
+	switches []switchView
+	trunks   []trunkView
+	rtts     []rttView
+
+	// VLANs in use by VMs of either site, split by what the monitor says of them.
+	inUse      []int
+	carried    []int
+	unknown    []int
+	notCarried []vlanView
+
+	findings []fabric.Finding // block first, then warn, then info
+	problems int              // findings of block or warn severity
+	worst    fabric.Severity  // of those
+	down     bool             // no DCI trunk up, or no reply across the DCI
+
+	// headline is the worst problem in a few words, for the strip; short drops the detail.
+	headline, headlineShort string
+
+	marks *vlanMarks
+}
+
+type switchView struct {
+	name      string
+	err       string
+	reachable bool
+	lastPoll  time.Time
+}
+
+type trunkView struct {
+	name        string // "mia-dci-n7k-01 Po10"
+	up          bool
+	status      string
+	membersUp   int
+	members     int
+	mtu         int
+	allowed     string // compact ranges: "100-119,121-150"
+	forwarding  string
+	notes       []memberNote
+	crcRising   bool
+	memberShort bool // some member is not up
+	unknown     bool // the switch gave no fresh data about it this round
+}
+
+// memberNote is one member link that needs attention.
+type memberNote struct {
+	text string // "Eth3/2 down (suspended)", "Eth3/1 CRC rising (1204)"
+	bad  bool   // down, rather than erring
+}
+
+type rttView struct {
+	from, to string // shortened: "mia", "atl"
+	rtt      fabric.RTT
+}
+
+type vlanView struct {
+	id     int
+	reason string // VLANStatus.Reasons[0]
+}
+
+// newDCIView derives the fabric pane's content from s. It is linear in the inventory (the
+// union of the VMs' VLANs) and runs once per State.
+func newDCIView(s backend.State) *dciView {
+	h := s.Fabric
+	d := &dciView{health: h}
+	d.marks = &vlanMarks{clock: fabric.Health{Configured: h.Configured, Interval: h.Interval, PolledAt: h.PolledAt}}
+	if !h.Configured {
+		return d
+	}
+	for _, v := range h.VLANs {
+		// Unknown: a switch on the path gave no data. That is no verdict: no mark.
+		if !v.Carried && !v.Unknown {
+			if d.marks.bad == nil {
+				d.marks.bad = map[int]struct{}{}
+			}
+			d.marks.bad[v.ID] = struct{}{}
+		}
+	}
+
+	for _, sw := range h.Switches {
+		d.switches = append(d.switches, switchView{
+			name: clean(sw.Name), err: strings.TrimSpace(clean(sw.Err)), reachable: sw.Reachable, lastPoll: sw.LastPoll,
+		})
+	}
+	for _, t := range h.Trunks {
+		d.trunks = append(d.trunks, newTrunkView(t))
+	}
+	for _, r := range h.RTTs {
+		from, to := shortPair(clean(r.From), clean(r.To))
+		d.rtts = append(d.rtts, rttView{from: from, to: to, rtt: r})
+	}
+
+	d.inUse = vlansInUse(s)
+	for _, id := range d.inUse {
+		st, ok := h.VLAN(id)
+		switch {
+		case !ok || st.Unknown:
+			d.unknown = append(d.unknown, id)
+		case st.Carried:
+			d.carried = append(d.carried, id)
+		default:
+			reason := "not carried"
+			if len(st.Reasons) > 0 && strings.TrimSpace(st.Reasons[0]) != "" {
+				reason = strings.TrimSpace(clean(st.Reasons[0]))
+			}
+			d.notCarried = append(d.notCarried, vlanView{id: id, reason: reason})
+		}
+	}
+
+	d.findings = make([]fabric.Finding, len(h.Findings))
+	for i, f := range h.Findings {
+		f.Message = strings.TrimSpace(clean(f.Message))
+		if f.Message == "" {
+			f.Message = clean(f.Code + " " + f.Object)
+		}
+		d.findings[i] = f
+	}
+	sort.SliceStable(d.findings, func(i, j int) bool {
+		return severityRank(d.findings[i].Severity) < severityRank(d.findings[j].Severity)
+	})
+	for _, f := range d.findings {
+		if f.Severity == fabric.SeverityBlock || f.Severity == fabric.SeverityWarn {
+			if d.problems == 0 {
+				d.worst = f.Severity
+			}
+			d.problems++
+		}
+	}
+	d.down = d.dciDown(h)
+	d.headline, d.headlineShort = d.worstInWords(h)
+	return d
+}
+
+func newTrunkView(t fabric.Trunk) trunkView {
+	tv := trunkView{
+		name:       strings.TrimSpace(clean(t.Switch) + " " + shortIf(clean(t.Interface))),
+		up:         t.Up,
+		status:     clean(t.Status),
+		membersUp:  t.MembersUp(),
+		members:    len(t.Members),
+		mtu:        t.MTU,
+		allowed:    vlanRanges(t.Allowed),
+		forwarding: vlanRanges(t.Forwarding),
+		unknown:    t.Unknown,
+	}
+	tv.memberShort = tv.membersUp < tv.members
+	for _, m := range t.Members {
+		name := shortIf(clean(m.Name))
+		if !m.Up {
+			state := clean(m.State)
+			if state == "" {
+				state = "not bundled"
+			}
+			tv.notes = append(tv.notes, memberNote{text: name + " " + state, bad: true})
+		}
+		if m.Rising {
+			tv.crcRising = true
+			tv.notes = append(tv.notes, memberNote{text: fmt.Sprintf("%s CRC rising (%d)", name, m.CRC)})
+		}
+	}
+	return tv
+}
+
+// dciDown: every DCI-edge trunk down (every trunk, if no switch says it is an edge), or no
+// reply across the DCI from any edge.
+func (d *dciView) dciDown(h fabric.Health) bool {
+	edge := map[string]bool{}
+	for _, sw := range h.Switches {
+		if sw.Role == fabric.RoleDCIEdge {
+			edge[sw.Name] = true
+		}
+	}
+	trunks, up := 0, 0
+	for _, t := range h.Trunks {
+		if t.Unknown || (len(edge) > 0 && !edge[t.Switch]) {
+			continue // no data is not "down"
+		}
+		trunks++
+		if t.Up {
+			up++
+		}
+	}
+	if trunks > 0 && up == 0 {
+		return true
+	}
+	replies := 0
+	for _, r := range h.RTTs {
+		if r.OK {
+			replies++
+		}
+	}
+	return len(h.RTTs) > 0 && replies == 0
+}
+
+// worstInWords names the worst finding for the strip: long is "VLAN 120 not carried
+// (mia-dci-n7k-01 Po10)" or the finding's own sentence; short is a few words made from its
+// code and object ("atl-dci-n7k-01 Eth3/1 CRC rising").
+func (d *dciView) worstInWords(h fabric.Health) (long, short string) {
+	if len(d.findings) == 0 {
+		return "", ""
+	}
+	f := d.findings[0]
+	if f.Code == fabric.CodeVLANNotExtended && f.VLAN > 0 {
+		short = fmt.Sprintf("VLAN %d not carried", f.VLAN)
+		if where := d.whereNotCarried(h, f.VLAN); where != "" {
+			return short + " (" + where + ")", short
+		}
+		return short, short
+	}
+	return f.Message, findingInWords(f)
+}
+
+// findingInWords is a finding in a few words, for the strip.
+func findingInWords(f fabric.Finding) string {
+	obj := shortObject(clean(f.Object))
+	if obj == "" {
+		obj = clean(f.Switch)
+	}
+	byObject := map[string]string{
+		fabric.CodeSwitchUnreachable: " unreachable",
+		fabric.CodeTrunkDown:         " down",
+		fabric.CodeMemberDown:        " down",
+		fabric.CodeMTULow:            " MTU low",
+		fabric.CodeCRCRising:         " CRC rising",
+		fabric.CodeCommandFailed:     " command failed",
+	}
+	fixed := map[string]string{
+		fabric.CodeFabricStale:      "fabric data stale",
+		fabric.CodeOTVAdjacencyDown: "OTV adjacency down",
+		fabric.CodeRTTHigh:          "RTT over 10 ms budget",
+		fabric.CodeRTTOverLimit:     "RTT over 150 ms limit",
+		fabric.CodePingFailed:       "no reply across the DCI",
+		fabric.CodePacketLoss:       "packet loss across the DCI",
+	}
+	if s, ok := fixed[f.Code]; ok {
+		return s
+	}
+	if f.Code == fabric.CodeVLANUnverified && f.VLAN > 0 {
+		return fmt.Sprintf("VLAN %d unverified", f.VLAN)
+	}
+	if s, ok := byObject[f.Code]; ok && obj != "" {
+		return obj + s
+	}
+	return f.Message
+}
+
+// shortObject shortens the interface names in an object: "mia-dci-n7k-01 Eth3/2".
+func shortObject(obj string) string {
+	words := strings.Fields(obj)
+	for i, w := range words {
+		words[i] = shortIf(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// whereNotCarried is the first DCI trunk that does not allow (or does not forward) VLAN id.
+func (d *dciView) whereNotCarried(h fabric.Health, id int) string {
+	for _, lists := range []func(fabric.Trunk) []int{
+		func(t fabric.Trunk) []int { return t.Allowed },
+		func(t fabric.Trunk) []int { return t.Forwarding },
+	} {
+		for i, t := range h.Trunks {
+			if !t.Unknown && !hasVLAN(lists(t), id) {
+				return d.trunks[i].name
+			}
+		}
+	}
+	return ""
+}
+
+// known is the number of VLANs in use that the monitor has an opinion on.
+func (d *dciView) known() int { return len(d.carried) + len(d.notCarried) }
+
+func severityRank(s fabric.Severity) int {
+	switch s {
+	case fabric.SeverityBlock:
+		return 0
+	case fabric.SeverityWarn:
+		return 1
+	case fabric.SeverityInfo:
+		return 2
+	}
+	return 3
+}
+
+// vlansInUse is the sorted union of the VLANs of every VM of every site.
+func vlansInUse(s backend.State) []int {
+	var seen [4096]bool // VLAN IDs are 1-4094; anything else goes to the map
+	var odd map[int]bool
+	n := 0
+	for i := range s.Sites {
+		vms := s.Sites[i].VMs
+		for j := range vms {
+			for _, id := range vms[j].VLANs {
+				if id >= 0 && id < len(seen) {
+					if !seen[id] {
+						seen[id] = true
+						n++
+					}
+					continue
+				}
+				if odd == nil {
+					odd = map[int]bool{}
+				}
+				odd[id] = true
+			}
+		}
+	}
+	out := make([]int, 0, n+len(odd))
+	for id, ok := range seen {
+		if ok {
+			out = append(out, id)
+		}
+	}
+	for id := range odd {
+		out = append(out, id)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// vlanRanges is a VLAN list as a switch prints it: "100-119,121-150". Empty is "none".
+func vlanRanges(ids []int) string { return parse.FormatVLANList(ids) }
+
+// vlanRangeItems is ids, sorted and deduplicated, with runs of consecutive IDs as "a-b".
+func vlanRangeItems(ids []int) []string { return parse.VLANRanges(ids) }
+
+// ifAbbrev shortens interface names the way the switches do in their own summaries.
+var ifAbbrev = []struct{ long, short string }{
+	{"hundredgigabitethernet", "Hu"}, {"hundredgige", "Hu"},
+	{"fortygigabitethernet", "Fo"}, {"fortygige", "Fo"},
+	{"twentyfivegige", "Twe"}, {"tengigabitethernet", "Te"},
+	{"gigabitethernet", "Gi"}, {"fastethernet", "Fa"},
+	{"port-channel", "Po"}, {"ethernet", "Eth"},
+}
+
+// shortIf is "Po10" for "port-channel10", "Eth3/1" for "Ethernet3/1"; other names stay.
+func shortIf(name string) string {
+	lower := strings.ToLower(name)
+	for _, a := range ifAbbrev {
+		if strings.HasPrefix(lower, a.long) && len(name) > len(a.long) && name[len(a.long)] >= '0' && name[len(a.long)] <= '9' {
+			return a.short + name[len(a.long):]
+		}
+	}
+	return name
+}
+
+// shortPair drops what two switch names share: "mia-dci-n7k-01" and "atl-dci-n7k-01" become
+// "mia" and "atl". Names with nothing to drop stay whole.
+func shortPair(a, b string) (string, string) {
+	as, bs := strings.Split(a, "-"), strings.Split(b, "-")
+	i := 0
+	for i < len(as)-1 && i < len(bs)-1 && as[i] == bs[i] {
+		i++
+	}
+	j := 0
+	for j < len(as)-1-i && j < len(bs)-1-i && as[len(as)-1-j] == bs[len(bs)-1-j] {
+		j++
+	}
+	sa, sb := strings.Join(as[i:len(as)-j], "-"), strings.Join(bs[i:len(bs)-j], "-")
+	if sa == "" || sb == "" || sa == sb {
+		return a, b
+	}
+	return sa, sb
+}
