@@ -21,7 +21,7 @@ func newFabricCmd() *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newFabricParseCmd())
+	cmd.AddCommand(newFabricStatusCmd(), newFabricParseCmd())
 	return cmd
 }
 

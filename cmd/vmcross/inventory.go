@@ -62,7 +62,7 @@ func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer) ([]i
 		return nil, err
 	}
 	defer s.Close()
-	eng := backend.NewEngine(s.specs)
+	eng := backend.NewEngine(s.specs) // the inventory needs no switches
 	eng.Start(ctx)
 	defer eng.Close()
 	wctx, cancel := context.WithTimeout(ctx, loadTimeout)

@@ -18,6 +18,7 @@ import (
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/keymap"
 	"github.com/vmcross/vmcross/themes"
 	"github.com/vmcross/vmcross/ui"
@@ -36,9 +37,20 @@ func (f *sourceFlags) register(cmd *cobra.Command) {
 
 // source is what openSource built: the site specs, and the lab to close if one was started.
 type source struct {
-	cfg   *config.Config
-	specs []backend.SiteSpec
-	lab   *lab.Lab
+	cfg      *config.Config
+	specs    []backend.SiteSpec
+	switches []fabric.SwitchSpec
+	lab      *lab.Lab
+}
+
+// engine builds the engine for this source: both sites, and the fabric monitor when
+// switches are configured. The caller starts and closes it.
+func (s *source) engine() *backend.Engine {
+	eng := backend.NewEngine(s.specs)
+	if len(s.switches) > 0 {
+		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
+	}
+	return eng
 }
 
 func (s *source) Close() {
@@ -61,11 +73,7 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		cfg, err := config.Load(path)
 		switch {
 		case err == nil:
-			specs, err := cfg.Specs()
-			if err != nil {
-				return nil, err
-			}
-			return &source{cfg: cfg, specs: specs}, nil
+			return newSource(cfg, nil)
 		case errors.Is(err, config.ErrNotFound) && f.configPath == "":
 			// No config anywhere: the embedded lab is the default.
 		case errors.Is(err, config.ErrNotFound):
@@ -85,13 +93,24 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		return nil, fmt.Errorf("start the built-in lab: %w", err)
 	}
 	log.Printf("lab ready in %v", time.Since(started).Round(time.Millisecond))
-	cfg := l.Config()
-	specs, err := cfg.Specs()
+	s, err := newSource(l.Config(), l)
 	if err != nil {
 		l.Close()
+	}
+	return s, err
+}
+
+// newSource resolves the sites and switches of cfg.
+func newSource(cfg *config.Config, l *lab.Lab) (*source, error) {
+	specs, err := cfg.Specs()
+	if err != nil {
 		return nil, err
 	}
-	return &source{cfg: cfg, specs: specs, lab: l}, nil
+	switches, err := cfg.SwitchSpecs()
+	if err != nil {
+		return nil, err
+	}
+	return &source{cfg: cfg, specs: specs, switches: switches, lab: l}, nil
 }
 
 func newRootCmd() *cobra.Command {
@@ -202,7 +221,7 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	if err != nil {
 		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
 	}
-	eng := backend.NewEngine(s.specs)
+	eng := s.engine()
 	eng.Start(ctx)
 	defer eng.Close()
 
