@@ -174,6 +174,9 @@ func compute(r round) Health {
 		}
 		v.otv.findings(v, &f)
 		if rtt, ok := v.rtt(); ok {
+			if far := farEdge(r.specs, v.spec); far != "" {
+				rtt.To = far // the ping target is the far DCI edge: name it as operators do
+			}
 			h.RTTs = append(h.RTTs, rtt)
 			rttFindings(v.spec.Name, rtt, v.poll.ping, &f)
 		}
@@ -444,6 +447,21 @@ func (o otvState) findings(v *switchView, f *findings) {
 	f.add(Finding{Code: CodeOTVAdjacencyDown, Severity: SeverityBlock, Object: v.spec.Name + " " + o.overlay,
 		Switch: v.spec.Name, Message: fmt.Sprintf("OTV %s on %s has no adjacency up: no VLAN is extended to the other site.",
 			o.overlay, v.spec.Name)})
+}
+
+// farEdge is the name of the one DCI edge at another site than from's, or "" when there is
+// not exactly one.
+func farEdge(specs []SwitchSpec, from SwitchSpec) string {
+	name := ""
+	for _, s := range specs {
+		if s.Role == RoleDCIEdge && s.Site != from.Site {
+			if name != "" {
+				return ""
+			}
+			name = s.Name
+		}
+	}
+	return name
 }
 
 // rtt is the switch's ping across the DCI, when it pinged this round.
