@@ -16,6 +16,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/fabric"
 )
 
 // These tests run the Engine against the built-in lab exactly as `vmcross` does: config
@@ -228,4 +229,70 @@ func sessionKeys(t *testing.T, c *govmomi.Client) []string {
 		keys = append(keys, s.Key)
 	}
 	return keys
+}
+
+// The engine with the lab's fabric monitor: a VLAN removed from the DCI trunk on one edge
+// shows as not carried in State.Fabric, and comes back when it is added again.
+func TestLabFabricThroughEngine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	cfg := l.Config()
+	specs, err := cfg.Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	switches, err := cfg.SwitchSpecs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := backend.NewEngine(specs, backend.WithPollWait(time.Second))
+	e.SetFabric(fabric.NewMonitor(switches, fabric.WithInterval(300*time.Millisecond), fabric.WithTimeout(5*time.Second)))
+	t.Cleanup(e.Close)
+	ch := e.Subscribe(ctx)
+	e.Start(ctx)
+
+	carried := func(s backend.State, vlan int) (known, ok bool) {
+		v, found := s.Fabric.VLAN(vlan)
+		return found && !v.Unknown, v.Carried
+	}
+	// Every VLAN the lab's VMs use is judged: 100-150 carried, 300 (DMZ) not.
+	waitState(t, ch, 30*time.Second, "first fabric round covering the VMs' VLANs", func(s backend.State) bool {
+		for _, v := range []int{100, 110, 120, 130, 140, 150} {
+			if known, ok := carried(s, v); !known || !ok {
+				return false
+			}
+		}
+		known, ok := carried(s, 300)
+		return known && !ok
+	})
+	if _, err := l.Fabric().Exec("mia-dci-n7k-01", "configure terminal", "interface port-channel10",
+		"switchport trunk allowed vlan remove 120", "end"); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, ch, 10*time.Second, "VLAN 120 not carried", func(s backend.State) bool {
+		known, ok := carried(s, 120)
+		return known && !ok
+	})
+	found := false
+	for _, f := range st.Fabric.Findings {
+		if f.Code == fabric.CodeVLANNotExtended && f.VLAN == 120 && f.Severity == fabric.SeverityBlock {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no VLAN_NOT_EXTENDED finding for VLAN 120: %+v", st.Fabric.Findings)
+	}
+	if _, err := l.Fabric().Exec("mia-dci-n7k-01", "configure terminal", "interface port-channel10",
+		"switchport trunk allowed vlan add 120", "end"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ch, 10*time.Second, "VLAN 120 carried again", func(s backend.State) bool {
+		known, ok := carried(s, 120)
+		return known && ok
+	})
 }

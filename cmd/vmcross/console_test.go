@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
+	"github.com/vmcross/vmcross/fabric"
+	"github.com/vmcross/vmcross/themes"
+	"github.com/vmcross/vmcross/ui"
+)
+
+// TestConsoleOnLab runs the console the way `vmcross` does, on the built-in lab: real
+// vCenters, real SSH switches, a real tea.Program. The presenter's demo: VLAN 120 is removed
+// from the DCI on the NX-OS edge, the console flags the VMs on it; it is added back, and the
+// flags go.
+func TestConsoleOnLab(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	src := &sourceFlags{forceLab: true}
+	s, err := src.open(ctx, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.cfg.PollInterval = "500ms" // a quick test; the console's default is 5s
+	eng := s.engine()
+	eng.Start(ctx)
+	defer eng.Close()
+
+	r := themes.Renderer(&bytes.Buffer{}, func(string) string { return "" })
+	r.SetColorProfile(termenv.Ascii)
+	tm := teatest.NewTestModel(t, ui.New(eng, ui.Options{Context: ctx, Renderer: r}), teatest.WithInitialTermSize(160, 48))
+	wait := func(what string, ok func(string) bool) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return ok(string(b)) },
+			teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	}
+	wait("both sites loaded and the DCI judged", func(out string) bool {
+		return strings.Count(out, "80 VMs") >= 2 && strings.Contains(out, "✗300")
+	})
+	if _, err := s.lab.Fabric().Exec("mia-dci-n7k-01", "configure terminal", "interface port-channel10",
+		"switchport trunk allowed vlan remove 120", "end"); err != nil {
+		t.Fatal(err)
+	}
+	wait("VLAN 120 flagged", func(out string) bool { return strings.Contains(out, "✗120") })
+	if _, err := s.lab.Fabric().Exec("mia-dci-n7k-01", "configure terminal", "interface port-channel10",
+		"switchport trunk allowed vlan add 120", "end"); err != nil {
+		t.Fatal(err)
+	}
+	// The frame after recovery: app-01 (VLAN 120) is no longer marked.
+	wait("VLAN 120 carried again", func(out string) bool {
+		i := strings.LastIndex(out, "app-01")
+		return i >= 0 && strings.Contains(out[i:], "120 ") && !strings.Contains(out[i:min(len(out), i+40)], "✗120")
+	})
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(ui.Model).View()
+	if !strings.Contains(final, "app-01") || strings.Contains(final, "✗120") {
+		t.Errorf("final frame still flags VLAN 120:\n%s", final)
+	}
+}
+
+func TestFabricStatusJSONOnLab(t *testing.T) {
+	out, _, err := run(t, "fabric", "status", "--lab", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h fabric.Health
+	if err := json.Unmarshal([]byte(out), &h); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !h.Configured || len(h.Switches) != 4 || len(h.Trunks) != 4 || len(h.RTTs) != 2 {
+		t.Fatalf("health: %d switches, %d trunks, %d RTTs", len(h.Switches), len(h.Trunks), len(h.RTTs))
+	}
+	for _, sw := range h.Switches {
+		if !sw.Reachable {
+			t.Errorf("%s unreachable: %s", sw.Name, sw.Err)
+		}
+	}
+	for _, r := range h.RTTs {
+		if !r.OK || r.Avg < time.Millisecond || r.Avg > 5*time.Millisecond {
+			t.Errorf("RTT %s→%s = %v, want about the lab's 2 ms", r.From, r.To, r.Avg)
+		}
+	}
+	for _, id := range []int{100, 110, 120, 130, 140, 150} {
+		if v, ok := h.VLAN(id); !ok || !v.Carried {
+			t.Errorf("VLAN %d: %+v", id, v)
+		}
+	}
+	if v, ok := h.VLAN(300); !ok || v.Carried || len(v.Reasons) == 0 {
+		t.Errorf("VLAN 300 (DMZ) should be not carried, with a reason: %+v", v)
+	}
+
+	text, _, err := run(t, "fabric", "status", "--lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mia-dci-n7k-01 port-channel10", "VLAN_NOT_EXTENDED", "mia-dci-n7k-01 → atl-dci-n7k-01"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text status lacks %q:\n%s", want, text)
+		}
+	}
+}
