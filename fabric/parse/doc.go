@@ -10,7 +10,9 @@
 // fuzzed: no input may make them panic. They are tolerant by design: column widths,
 // section headers and wrapping differ across releases, so they key on the words a
 // human reads rather than on fixed offsets, and they ignore lines they do not know
-// (an echoed command, a prompt, a legend).
+// (an echoed command, a prompt, a legend). What a terminal log adds to the output (CRLF
+// or lone CR line ends, trailing blanks, a pager's --More-- with the backspaces that
+// erase it, ANSI codes, an indent shared by every line) is undone first.
 //
 // Output that carries a device error ("% Invalid command at '^' marker.") yields a
 // *DeviceError; output that is not the expected command's yields an error wrapping

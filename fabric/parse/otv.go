@@ -1,7 +1,9 @@
 package parse
 
 import (
+	"cmp"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -39,8 +41,6 @@ var (
 	otvOverlayRe  = regexp.MustCompile(`(?i)^\s*Overlay-Interface\s+(\S+?)\s*:?\s*$`)
 	otvOverlayXE  = regexp.MustCompile(`(?i)^\s*Overlay(?: Adjacency Database for overlay)?\s*(\d+)\b`)
 	systemIDRe    = regexp.MustCompile(`^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$`)
-	otvVLANRowRe  = regexp.MustCompile(`^\s*(\d{1,4})(\*?)\s+(.+)$`)
-	otvXERowRe    = regexp.MustCompile(`^\s*(\d+)\s+(\d{1,4})\s+(\d+)\s+(\*?)\s*(\S+)\s+(\S+)\s*(.*)$`)
 	otvOverlayNum = regexp.MustCompile(`(?i)overlay\s*(\d+)`)
 )
 
@@ -82,24 +82,18 @@ func otvAdjacency(text string) ([]OTVAdjacency, error) {
 		if !header {
 			continue
 		}
+		// From the System-ID on the columns are fixed; the hostname before it may hold
+		// spaces, or be blank when the peer's name is not known.
 		f := strings.Fields(t)
-		n := 5
-		if hasSite {
-			n = 6
-		}
-		if len(f) < n {
+		i := slices.IndexFunc(f, systemIDRe.MatchString)
+		if i < 0 || len(f) < i+4 {
 			continue
 		}
-		a := OTVAdjacency{Overlay: overlay, State: f[len(f)-1], UpTime: f[len(f)-2]}
-		i := len(f) - 3
-		if hasSite {
-			a.SiteID, i = f[i], i-1
+		a := OTVAdjacency{Overlay: overlay, Hostname: strings.Join(f[:i], " "), SystemID: f[i],
+			DestAddr: f[i+1], UpTime: f[len(f)-2], State: f[len(f)-1]}
+		if hasSite && len(f) >= i+5 && systemIDRe.MatchString(f[i+2]) {
+			a.SiteID = f[i+2]
 		}
-		a.DestAddr, a.SystemID = f[i], f[i-1]
-		if !systemIDRe.MatchString(a.SystemID) {
-			continue
-		}
-		a.Hostname = strings.Join(f[:i-1], " ")
 		a.Up = strings.EqualFold(a.State, "UP")
 		out = append(out, a)
 	}
@@ -147,32 +141,10 @@ func otvVLANs(text string) ([]OTVVLAN, error) {
 			}
 			continue
 		}
-		if xe {
-			m := otvXERowRe.FindStringSubmatch(l)
-			if m == nil {
-				continue
-			}
-			v := OTVVLAN{VLAN: atoi(m[2]), BridgeDomain: atoi(m[3]), AED: m[4] == "*",
-				AuthEdgeDevice: m[5], State: m[6], SiteInterfaces: strings.TrimSpace(m[7]), Overlay: overlay}
-			if strings.HasPrefix(v.AuthEdgeDevice, "*") {
-				v.AED, v.AuthEdgeDevice = true, strings.TrimPrefix(v.AuthEdgeDevice, "*")
-			}
-			v.Active = strings.HasPrefix(v.State, "active")
+		if v, ok := otvVLANRow(f, xe); ok {
+			v.Overlay = cmp.Or(v.Overlay, overlay)
 			out = append(out, v)
-			continue
 		}
-		m := otvVLANRowRe.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		rest := strings.Fields(m[3])
-		if len(rest) < 3 {
-			continue
-		}
-		v := OTVVLAN{VLAN: atoi(m[1]), AED: m[2] == "*", AuthEdgeDevice: rest[0],
-			Overlay: rest[len(rest)-1], State: strings.Join(rest[1:len(rest)-1], " ")}
-		v.Active = strings.HasPrefix(v.State, "active")
-		out = append(out, v)
 	}
 	if !header {
 		return nil, unrecognized("show otv vlan", `no "VLAN Auth. Edge Device" header`)
@@ -181,4 +153,79 @@ func otvVLANs(text string) ([]OTVVLAN, error) {
 		out = []OTVVLAN{}
 	}
 	return out, nil
+}
+
+// otvStateRe matches the first word of a VLAN's state: "active", "inactive(NA)",
+// "inactive(Non" (of "inactive(Non AED)").
+var otvStateRe = regexp.MustCompile(`(?i)^(in)?active(\(|$)`)
+
+// otvVLANRow reads one row of `show otv vlan`: NX-OS "VLAN[*] AED State Overlay",
+// IOS-XE "Inst VLAN BD [*]AED State Site-If(s)". The state is found by its word
+// (active or inactive...), so an AED name with spaces, or none at all (a VLAN whose
+// overlay is down), does not shift the columns.
+func otvVLANRow(f []string, xe bool) (OTVVLAN, bool) {
+	var v OTVVLAN
+	vlan, lead := 0, 1
+	if xe {
+		vlan, lead = 1, 3
+		if len(f) < lead || !isDigits(f[0]) || !isDigits(f[2]) {
+			return v, false
+		}
+		v.BridgeDomain = atoi(f[2])
+	}
+	id, star := strings.CutSuffix(f[vlan], "*")
+	if !isDigits(id) || len(id) > 4 || atoi(id) < 1 || atoi(id) > MaxVLAN {
+		return v, false
+	}
+	v.VLAN, v.AED = atoi(id), star
+	rest := f[lead:]
+	if len(rest) > 0 && rest[0] == "*" {
+		v.AED, rest = true, rest[1:]
+	}
+	si := slices.IndexFunc(rest, otvStateRe.MatchString)
+	if si < 0 {
+		if xe || len(rest) < 3 {
+			return v, false
+		}
+		// No state word: the NX-OS columns in order, the state in the middle.
+		v.AuthEdgeDevice, v.Overlay = rest[0], rest[len(rest)-1]
+		v.State = strings.Join(rest[1:len(rest)-1], " ")
+	} else {
+		v.AuthEdgeDevice = strings.Join(rest[:si], " ")
+		after := rest[si:]
+		end := len(after)
+		if !xe {
+			end = slices.IndexFunc(after, func(w string) bool { return strings.HasPrefix(strings.ToLower(w), "overlay") })
+			if end < 0 {
+				end = len(after)
+			} else {
+				v.Overlay = after[end]
+			}
+		} else {
+			end = 1
+			// "inactive(Non AED)" runs over two words.
+			if len(after) > 1 && strings.HasSuffix(after[1], ")") && !strings.Contains(after[0], ")") {
+				end = 2
+			}
+			v.SiteInterfaces = strings.Join(after[end:], " ")
+		}
+		v.State = strings.Join(after[:end], " ")
+	}
+	if strings.HasPrefix(v.AuthEdgeDevice, "*") {
+		v.AED, v.AuthEdgeDevice = true, strings.TrimPrefix(v.AuthEdgeDevice, "*")
+	}
+	v.Active = strings.HasPrefix(strings.ToLower(v.State), "active")
+	return v, true
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -80,3 +80,52 @@ func TestOTVRejectsOtherOutput(t *testing.T) {
 		t.Error("otv vlan accepted show vlan output")
 	}
 }
+
+// Rows the NX-OS layout allows but TestOTVNXOSLayout does not show: a VLAN whose overlay
+// is down has no authoritative edge device, a peer whose name is not known has a blank
+// hostname, and a Site-ID column (NX-OS 6.2 and later). Not device captures.
+func TestOTVNXOSBlankCells(t *testing.T) {
+	vlan := `VLAN   Auth. Edge Device                     Vlan State                 Overlay
+----   -----------------------------------   ----------------------     -------
+ 100                                         inactive(OU)               Overlay1
+ 101*  dc1-n7k-otv1                          active                     Overlay1
+ 102   dc1-n7k-otv2                          inactive(NFC)              Overlay1
+ 103   dc1-n7k-otv2                          inactive(Non AED)          Overlay2
+`
+	vs := run(t, NXOSOTVVLAN, vlan)
+	eq(t, "vlans", vs, []OTVVLAN{
+		{VLAN: 100, State: "inactive(OU)", Overlay: "Overlay1"},
+		{VLAN: 101, AuthEdgeDevice: "dc1-n7k-otv1", AED: true, State: "active", Active: true, Overlay: "Overlay1"},
+		{VLAN: 102, AuthEdgeDevice: "dc1-n7k-otv2", State: "inactive(NFC)", Overlay: "Overlay1"},
+		{VLAN: 103, AuthEdgeDevice: "dc1-n7k-otv2", State: "inactive(Non AED)", Overlay: "Overlay2"},
+	})
+
+	adj := `Overlay Adjacency database
+Overlay-Interface Overlay1  :
+Hostname                         System-ID      Dest Addr       Site-ID        Up Time   State
+dc2-n7k-otv1                     0026.980c.5b42 10.1.1.2        0000.0000.0002 1w2d      UP
+                                 0026.980c.5b43 10.1.1.6        0000.0000.0002 00:00:12  DOWN
+`
+	as := run(t, NXOSOTVAdjacency, adj)
+	eq(t, "adjacencies", as, []OTVAdjacency{
+		{Overlay: "Overlay1", Hostname: "dc2-n7k-otv1", SystemID: "0026.980c.5b42", DestAddr: "10.1.1.2", SiteID: "0000.0000.0002",
+			UpTime: "1w2d", State: "UP", Up: true},
+		{Overlay: "Overlay1", SystemID: "0026.980c.5b43", DestAddr: "10.1.1.6", SiteID: "0000.0000.0002", UpTime: "00:00:12", State: "DOWN"},
+	})
+}
+
+// The ASR 1000 rows with an empty AED cell and a two-word state. Not device captures:
+// the columns are asr1k_overlay99_excerpt's.
+func TestOTVASRBlankAED(t *testing.T) {
+	text := `Overlay 99 VLAN Configuration Information
+ Inst VLAN BD   Auth ED              State                Site If(s)
+ 0    3    3                         inactive(OU)        Po11:SI3
+ 0    4    4    *PR-ACH2-L1T2-OTV-FC active              Po11:SI4
+`
+	vs := run(t, IOSOTVVLAN, text)
+	eq(t, "vlans", vs, []OTVVLAN{
+		{VLAN: 3, BridgeDomain: 3, State: "inactive(OU)", SiteInterfaces: "Po11:SI3", Overlay: "Overlay99"},
+		{VLAN: 4, BridgeDomain: 4, AuthEdgeDevice: "PR-ACH2-L1T2-OTV-FC", AED: true, State: "active", Active: true,
+			SiteInterfaces: "Po11:SI4", Overlay: "Overlay99"},
+	})
+}

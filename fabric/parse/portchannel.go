@@ -17,21 +17,26 @@ type PortChannel struct {
 	Up    bool   `json:"up"`
 	// Type is the NX-OS "Type" column ("Eth"); IOS has none.
 	Type string `json:"type,omitempty"`
-	// Protocol is "LACP", "PAgP" or "none" (static, NX-OS "NONE", IOS "-").
+	// Protocol is "LACP", "PAgP" or "none" (static, NX-OS "NONE", IOS "-"); empty when
+	// the output has no Protocol column (IOS 12.1 "Group Port-channel  Ports").
 	Protocol string   `json:"protocol"`
 	Members  []Member `json:"members"`
 }
 
 // Member is a port in a channel with its flags: P (bndl) bundled, D down,
 // s (susp) suspended, I individual, H (hot-sby) hot standby, r module removed,
-// w waiting, u unsuitable, f failed to allocate.
+// w waiting, u unsuitable, f failed to allocate, and on NX-OS 7 and later p (up in
+// delay-LACP mode) and b (waiting for its BFD session).
 type Member struct {
 	Port  string `json:"port"`
 	Flags string `json:"flags"`
 	// State is Flags in words: "bundled", "down", "suspended", "individual",
-	// "hot-standby", "module-removed", "waiting", "unsuitable", "failed" or "unknown".
-	State   string `json:"state"`
-	Bundled bool   `json:"bundled"`
+	// "hot-standby", "module-removed", "waiting", "unsuitable", "failed",
+	// "delay-lacp", "bfd-wait", "min-links" or "unknown".
+	State string `json:"state"`
+	// Bundled is true when the member carries the channel's traffic: "bundled", or
+	// "delay-lacp" (the one member NX-OS brings up before LACP has converged).
+	Bundled bool `json:"bundled"`
 }
 
 // BundledCount is how many members are bundled (carrying traffic).
@@ -62,10 +67,11 @@ func channelSummary(text, command string) ([]PortChannel, error) {
 		return nil, err
 	}
 	var (
-		out     []PortChannel
-		inTable bool
-		hasType bool
-		cur     *PortChannel
+		out         []PortChannel
+		inTable     bool
+		hasType     bool
+		hasProtocol bool
+		cur         *PortChannel
 	)
 	for _, l := range splitLines(text) {
 		t := strings.TrimSpace(l)
@@ -75,9 +81,9 @@ func channelSummary(text, command string) ([]PortChannel, error) {
 		f := strings.Fields(t)
 		if !inTable {
 			// NX-OS "Group Port-  Type  Protocol  Member Ports"; IOS "Group
-			// Port-channel  Protocol  Ports".
-			if f[0] == "Group" && len(f) >= 3 && strings.Contains(t, "Protocol") {
-				inTable, hasType = true, strings.Contains(t, "Type")
+			// Port-channel  Protocol  Ports", and IOS 12.1 "Group Port-channel  Ports".
+			if f[0] == "Group" && len(f) >= 3 && (strings.Contains(t, "Protocol") || f[len(f)-1] == "Ports") {
+				inTable, hasType, hasProtocol = true, strings.Contains(t, "Type"), strings.Contains(t, "Protocol")
 			}
 			continue
 		}
@@ -100,19 +106,27 @@ func channelSummary(text, command string) ([]PortChannel, error) {
 		}
 		pc.Up = strings.Contains(pc.Flags, "U")
 		rest := f[2:]
-		if hasType && len(rest) > 0 {
+		if hasType && len(rest) > 0 && !flaggedRe.MatchString(rest[0]) {
 			pc.Type, rest = rest[0], rest[1:]
 		}
-		if len(rest) > 0 {
-			pc.Protocol, rest = protocol(rest[0]), rest[1:]
-		} else {
+		switch {
+		case !hasProtocol:
+		case len(rest) == 0:
 			pc.Protocol = "none"
+		case flaggedRe.MatchString(rest[0]):
+			// No protocol printed before the ports: not known, and not a port lost.
+		default:
+			pc.Protocol, rest = protocol(rest[0]), rest[1:]
 		}
 		pc.Members = members(rest)
 		out = append(out, pc)
 		cur = &out[len(out)-1]
 	}
 	if !inTable {
+		if nothingShown(text, CmdChannels) {
+			// NX-OS prints nothing at all when no port-channel is configured.
+			return []PortChannel{}, nil
+		}
 		return nil, unrecognized(command, `no "Group Port-channel Protocol" header`)
 	}
 	if out == nil {
@@ -143,7 +157,7 @@ func members(fields []string) []Member {
 			continue
 		}
 		state := memberState(m[2])
-		out = append(out, Member{Port: m[1], Flags: m[2], State: state, Bundled: state == "bundled"})
+		out = append(out, Member{Port: m[1], Flags: m[2], State: state, Bundled: state == "bundled" || state == "delay-lacp"})
 	}
 	return out
 }
@@ -164,26 +178,19 @@ func memberState(flags string) string {
 	if flags == "" {
 		return "unknown"
 	}
-	// Letters are case-sensitive: s is suspended where S would be "switched".
-	switch {
-	case strings.ContainsRune(flags, 'P'):
-		return "bundled"
-	case strings.ContainsRune(flags, 'D'):
-		return "down"
-	case strings.ContainsRune(flags, 's'):
-		return "suspended"
-	case strings.ContainsRune(flags, 'I'):
-		return "individual"
-	case strings.ContainsRune(flags, 'H'):
-		return "hot-standby"
-	case strings.ContainsRune(flags, 'r'):
-		return "module-removed"
-	case strings.ContainsRune(flags, 'w'):
-		return "waiting"
-	case strings.ContainsRune(flags, 'u'):
-		return "unsuitable"
-	case strings.ContainsRune(flags, 'f'):
-		return "failed"
+	// Letters are case-sensitive: s is suspended where S would be "switched", p is
+	// delay-LACP where P is bundled.
+	for _, c := range []struct {
+		flag  rune
+		state string
+	}{
+		{'P', "bundled"}, {'D', "down"}, {'s', "suspended"}, {'I', "individual"},
+		{'H', "hot-standby"}, {'r', "module-removed"}, {'p', "delay-lacp"}, {'b', "bfd-wait"},
+		{'w', "waiting"}, {'u', "unsuitable"}, {'m', "min-links"}, {'f', "failed"},
+	} {
+		if strings.ContainsRune(flags, c.flag) {
+			return c.state
+		}
 	}
 	return "unknown"
 }

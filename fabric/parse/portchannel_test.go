@@ -103,3 +103,107 @@ func TestIOSEtherChannelSummary(t *testing.T) {
 		eq(t, "Po2", pcs, []PortChannel{{Group: 2, Name: "Po2", Flags: "RU", Up: true, Protocol: "none", Members: []Member{}}})
 	})
 }
+
+func TestNXOSPortChannelSummaryNXOS9(t *testing.T) {
+	// NX-OS 9.3 prints two more legend lines (b - BFD Session Wait, p - Up in delay-lacp
+	// mode) and pads member cells with trailing blanks.
+	t.Run("n9k_93_vpc_suspended_member", func(t *testing.T) {
+		pcs := run(t, NXOSPortChannelSummary, capture(t, NXOS, "show_port-channel_summary", "n9k_93_vpc_suspended_member"))
+		eq(t, "groups", len(pcs), 2)
+		eq(t, "Po11", channel(t, pcs, 11), PortChannel{Group: 11, Name: "Po11", Flags: "SD", Type: "Eth", Protocol: "LACP",
+			Members: []Member{{Port: "Eth1/1", Flags: "s", State: "suspended"}}})
+		po1 := channel(t, pcs, 1)
+		eq(t, "Po1 up/bundled", []any{po1.Up, po1.BundledCount()}, []any{true, 2})
+	})
+	t.Run("n9k_virtual_peer_link_none", func(t *testing.T) {
+		pcs := run(t, NXOSPortChannelSummary, capture(t, NXOS, "show_port-channel_summary", "n9k_virtual_peer_link_none"))
+		eq(t, "Po1000", channel(t, pcs, 1000), PortChannel{Group: 1000, Name: "Po1000", Flags: "SU", Up: true, Type: "Eth",
+			Protocol: "none", Members: []Member{}})
+		eq(t, "Po6", channel(t, pcs, 6).Members, []Member{{Port: "Eth1/6", Flags: "P", State: "bundled", Bundled: true}})
+	})
+	t.Run("n9kv_trailing_prompt", func(t *testing.T) {
+		// The capture ends with the next prompt, "nexus_E(config-if)# ".
+		pcs := run(t, NXOSPortChannelSummary, capture(t, NXOS, "show_port-channel_summary", "n9kv_trailing_prompt"))
+		eq(t, "groups", len(pcs), 1)
+		names, flags := ports(pcs[0].Members)
+		eq(t, "Po21 members", names, []string{"Eth1/3", "Eth1/7"})
+		eq(t, "Po21 flags", flags, []string{"P", "P"})
+	})
+	t.Run("nothing_configured", func(t *testing.T) {
+		// NX-OS 9.3 after the channel was removed: "R1# show port-channel summary" and
+		// then the next prompt, nothing between (same public runbook as above).
+		eq(t, "no channel", run(t, NXOSPortChannelSummary, "R1# show port-channel summary\n"), []PortChannel{})
+		eq(t, "empty", run(t, NXOSPortChannelSummary, ""), []PortChannel{})
+		if _, err := NXOSPortChannelSummary(capture(t, NXOS, "show_version", "n3k_3048_6.0")); err == nil {
+			t.Error("accepted show version output")
+		}
+	})
+}
+
+func TestIOSEtherChannelSummaryMoreCaptures(t *testing.T) {
+	t.Run("c9500_auto_lag_down_members", func(t *testing.T) {
+		// Catalyst 9500 (Hu/Twe ports), the "A - formed by Auto LAG" legend, the echoed
+		// command without a prompt, trailing blanks after the members.
+		pcs := run(t, IOSEtherChannelSummary, capture(t, IOSXE, "show_etherchannel_summary", "c9500_auto_lag_down_members"))
+		eq(t, "groups", len(pcs), 11)
+		po20 := channel(t, pcs, 20)
+		eq(t, "Po20 members", po20.Members, []Member{{Port: "Twe1/0/1", Flags: "D", State: "down"},
+			{Port: "Twe1/0/13", Flags: "P", State: "bundled", Bundled: true}})
+		eq(t, "Po20 up, 1 bundled", []any{po20.Up, po20.BundledCount()}, []any{true, 1})
+		eq(t, "Po22", channel(t, pcs, 22), PortChannel{Group: 22, Name: "Po22", Flags: "SD", Protocol: "LACP",
+			Members: []Member{{Port: "Twe1/0/2", Flags: "D", State: "down"}}})
+		names, _ := ports(channel(t, pcs, 10).Members)
+		eq(t, "Po10 members", names, []string{"Hu1/0/50", "Hu1/0/52"})
+	})
+	t.Run("csr_susp_rd_tabs", func(t *testing.T) {
+		pcs := run(t, IOSEtherChannelSummary, capture(t, IOSXE, "show_etherchannel_summary", "csr_susp_rd_tabs"))
+		eq(t, "groups", len(pcs), 2)
+		po12 := channel(t, pcs, 12)
+		eq(t, "Po12", []any{po12.Flags, po12.Up, po12.Protocol, po12.BundledCount()}, []any{"RD", false, "LACP", 0})
+		eq(t, "Po12 members", po12.Members, []Member{{Port: "Gi4", Flags: "susp", State: "suspended"},
+			{Port: "Gi5", Flags: "susp", State: "suspended"}})
+		eq(t, "Po13 bundled", channel(t, pcs, 13).BundledCount(), 2)
+	})
+}
+
+// Older IOS (12.1, Catalyst 2950/3550) prints no Protocol column: "Group Port-channel
+// Ports". Typed for this test after that layout; not a device capture.
+func TestIOSEtherChannelSummaryNoProtocolColumn(t *testing.T) {
+	text := `Flags:  D - down        P - in port-channel
+        I - stand-alone s - suspended
+        R - Layer3      S - Layer2
+        U - port-channel in use
+Group Port-channel  Ports
+-----+------------+-----------------------------------------------------------
+1     Po1(SU)     Fa0/1(P)   Fa0/2(P)
+2     Po2(SD)     Fa0/3(D)
+`
+	pcs := run(t, IOSEtherChannelSummary, text)
+	eq(t, "channels", pcs, []PortChannel{
+		{Group: 1, Name: "Po1", Flags: "SU", Up: true, Members: []Member{
+			{Port: "Fa0/1", Flags: "P", State: "bundled", Bundled: true}, {Port: "Fa0/2", Flags: "P", State: "bundled", Bundled: true}}},
+		{Group: 2, Name: "Po2", Flags: "SD", Members: []Member{{Port: "Fa0/3", Flags: "D", State: "down"}}},
+	})
+}
+
+func TestMemberStateLetters(t *testing.T) {
+	// The NX-OS 9.3 legend above: p - Up in delay-lacp mode (member), b - BFD Session Wait.
+	for flags, want := range map[string]string{"P": "bundled", "p": "delay-lacp", "b": "bfd-wait", "s": "suspended",
+		"S": "unknown", "D": "down", "I": "individual", "H": "hot-standby", "r": "module-removed", "w": "waiting",
+		"u": "unsuitable", "m": "min-links", "f": "failed", "bndl": "bundled", "hot-sby": "hot-standby", "": "unknown"} {
+		eq(t, "memberState("+flags+")", memberState(flags), want)
+	}
+	ms := members([]string{"Eth1/1(p)", "Eth1/2(b)"})
+	eq(t, "delay-lacp carries traffic", []bool{ms[0].Bundled, ms[1].Bundled}, []bool{true, false})
+}
+
+func TestNXOSPortChannelSummaryNXOSv73(t *testing.T) {
+	// NX-OSv 7.3 (a Nexus 7000 image) right after Eth1/1 moved to Po12: suspended until
+	// the peer's channel matches, next to a bundled member.
+	pcs := run(t, NXOSPortChannelSummary, capture(t, NXOS, "show_port-channel_summary", "nxosv73_suspended_after_move"))
+	eq(t, "groups", len(pcs), 2)
+	po12 := channel(t, pcs, 12)
+	eq(t, "Po12 members", po12.Members, []Member{{Port: "Eth1/1", Flags: "s", State: "suspended"},
+		{Port: "Eth1/2", Flags: "P", State: "bundled", Bundled: true}})
+	eq(t, "Po12 up, 1 of 2 bundled", []any{po12.Up, po12.BundledCount()}, []any{true, 1})
+}

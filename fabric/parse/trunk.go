@@ -64,6 +64,12 @@ const (
 	secIgnored // FabricPath, VTP pruning and any section this package does not read
 )
 
+// portSection names one port's row in one section.
+type portSection struct {
+	port string
+	sec  trunkSection
+}
+
 // NXOSInterfaceTrunk parses NX-OS `show interface trunk`. No ntc-templates template
 // covers it; its sections are read here by their header words, which vary by release.
 func NXOSInterfaceTrunk(text string) ([]Trunk, error) { return trunks(text) }
@@ -79,6 +85,7 @@ func trunks(text string) ([]Trunk, error) {
 		order   []string
 		byPort  = map[string]*Trunk{}
 		raw     = map[string]map[trunkSection]*listText{}
+		noted   = map[portSection]bool{} // a row that was a remark, not a list
 		sec     = secNone
 		iosCols bool // the status section has IOS's Mode and Encapsulation columns
 		last    string
@@ -94,6 +101,12 @@ func trunks(text string) ([]Trunk, error) {
 		}
 		return t
 	}
+	list := func(port string) *listText {
+		if raw[port][sec] == nil {
+			raw[port][sec] = &listText{}
+		}
+		return raw[port][sec]
+	}
 	for _, l := range splitLines(text) {
 		t := strings.TrimSpace(l)
 		if t == "" || isRule(l) {
@@ -108,15 +121,22 @@ func trunks(text string) ([]Trunk, error) {
 		if sec == secNone || sec == secIgnored {
 			continue
 		}
+		listLine := sec != secStatus && last != "" && isVLANListText(t) && !noted[portSection{last, sec}]
 		if indented(l) {
-			// The second line of a two-line header ("Vlan   Channel") or a wrapped list.
-			if sec != secStatus && last != "" && isVLANListText(t) {
-				raw[last][sec].add(t)
+			// The second line of a two-line header ("Vlan   Channel") or a list the
+			// switch wrapped itself: indented to the list's column, broken after a comma.
+			if listLine {
+				list(last).add(t)
 			}
 			continue
 		}
 		f := strings.Fields(t)
 		if !looksLikeInterface(f[0]) {
+			// A list that runs on at the left margin was cut by the terminal at its
+			// width, wherever that fell (in a number too): the pieces join as they are.
+			if listLine {
+				list(last).addCut(t)
+			}
 			continue
 		}
 		tr := get(f[0])
@@ -125,13 +145,18 @@ func trunks(text string) ([]Trunk, error) {
 			readTrunkStatus(tr, f[1:], iosCols)
 			continue
 		}
-		if raw[f[0]][sec] == nil {
-			raw[f[0]][sec] = &listText{}
+		rest := strings.Join(f[1:], " ")
+		if !isVLANListText(rest) {
+			// A remark in place of the list: NX-OS prints "Feature VTP is not enabled"
+			// under "not pruned" when VTP is off. The port has no such list, and what
+			// the switch prints under the remark is not one either.
+			noted[portSection{f[0], sec}] = true
+			continue
 		}
-		raw[f[0]][sec].add(strings.Join(f[1:], ""))
+		list(f[0]).add(rest)
 	}
 	if headers == 0 {
-		if strings.TrimSpace(text) == "" || noTrunks(text) {
+		if nothingShown(text, CmdTrunk) {
 			return []Trunk{}, nil
 		}
 		return nil, unrecognized("show interface trunk", `no "Port ..." section header`)
@@ -208,7 +233,7 @@ type listText struct {
 }
 
 func (l *listText) add(piece string) {
-	piece = strings.Join(strings.Fields(piece), "")
+	piece = l.start(piece)
 	if piece == "" {
 		return
 	}
@@ -216,6 +241,32 @@ func (l *listText) add(piece string) {
 	// joined is l.last, then maybe a comma, then piece: write only what is new.
 	l.b.WriteString(joined[len(l.last):])
 	l.last = piece
+}
+
+// addCut appends a piece of a line the terminal cut at its width: nothing was lost
+// or added at the cut, so the pieces join as they are.
+func (l *listText) addCut(piece string) {
+	if piece = l.start(piece); piece != "" {
+		l.b.WriteString(piece)
+		l.last = piece
+	}
+}
+
+// start prepares a piece: spaces dropped, and "none" kept only while the list is empty
+// (a list that says "none" and then goes on is the list that goes on).
+func (l *listText) start(piece string) string {
+	piece = strings.Join(strings.Fields(piece), "")
+	switch {
+	case piece == "":
+	case strings.EqualFold(piece, "none"):
+		if l.b.Len() > 0 {
+			return ""
+		}
+	case strings.EqualFold(l.b.String(), "none"):
+		l.b.Reset()
+		l.last = ""
+	}
+	return piece
 }
 
 func (l *listText) String() string { return l.b.String() }
@@ -227,17 +278,6 @@ func isVLANListText(t string) bool {
 	}
 	for _, r := range t {
 		if !(r >= '0' && r <= '9' || r == ',' || r == '-' || r == ' ') {
-			return false
-		}
-	}
-	return true
-}
-
-// noTrunks reports output that says there is nothing to show (no port is trunking):
-// NX-OS and IOS print nothing or only blank and rule lines.
-func noTrunks(text string) bool {
-	for _, l := range splitLines(text) {
-		if strings.TrimSpace(l) != "" && !isRule(l) {
 			return false
 		}
 	}
