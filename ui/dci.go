@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"time"
@@ -84,6 +85,7 @@ type dciView struct {
 }
 
 type switchView struct {
+	localPort string // the SSH port of a switch on this machine (the lab's), shown for demos
 	name      string
 	err       string
 	reachable bool
@@ -143,6 +145,7 @@ func newDCIView(s backend.State) *dciView {
 	for _, sw := range h.Switches {
 		d.switches = append(d.switches, switchView{
 			name: clean(sw.Name), err: strings.TrimSpace(clean(sw.Err)), reachable: sw.Reachable, lastPoll: sw.LastPoll,
+			localPort: loopbackPort(sw.Address),
 		})
 	}
 	for _, t := range h.Trunks {
@@ -406,6 +409,19 @@ func shortIf(name string) string {
 		}
 	}
 	return name
+}
+
+// loopbackPort is the port of a host:port address on the loopback interface, else "": the
+// lab's switches, which a presenter SSHes into, show it; real switches don't need it.
+func loopbackPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return port
+	}
+	return ""
 }
 
 // shortPair drops what two switch names share: "mia-dci-n7k-01" and "atl-dci-n7k-01" become

@@ -469,7 +469,11 @@ func (f FabricPane) switchLines(w int, now time.Time) []string {
 		default:
 			glyph, right = seg{st.warn, glyphWarn}, seg{st.warn, "STALE " + age(ago)}
 		}
-		lines = append(lines, pair(w, []seg{{glyph.ink, glyph.text + " "}, {st.text, sw.name}}, right))
+		left := []seg{{glyph.ink, glyph.text + " "}, {st.text, sw.name}}
+		if sw.localPort != "" {
+			left = append(left, seg{st.muted, " :" + sw.localPort})
+		}
+		lines = append(lines, pair(w, left, right))
 		if !sw.reachable && sw.err != "" {
 			lines = append(lines, line(w, seg{text: "  "}, seg{st.bad, glyphNote + " "}, seg{st.muted, sw.err}))
 		}

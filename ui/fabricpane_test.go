@@ -454,3 +454,18 @@ func TestFabricTinyPaneShowsAFinding(t *testing.T) {
 		t.Errorf("%d lines, want %d", got, m.fabric.height)
 	}
 }
+
+// The lab's switches listen on 127.0.0.1: their SSH port is shown so a presenter knows where
+// to connect; real switches' addresses are not.
+func TestFabricShowsLabSwitchPorts(t *testing.T) {
+	h := healthyFabric()
+	h.Switches[0].Address = "127.0.0.1:2201"
+	h.Switches[1].Address = "[::1]:2202"
+	wide, _ := fabricScreens(t, withFabric(h)())
+	lines := paneLines(wide)
+	wantLines(t, "pane", lines, "● mia-dci-n7k-01 :2201", "● mia-dist-c6k-01 :2202")
+	wantNot(t, "pane", lines, "atl-dci-n7k-01 :")
+	if got := loopbackPort("10.1.0.1:22"); got != "" {
+		t.Errorf("a real switch's port shown: %q", got)
+	}
+}

@@ -37,7 +37,14 @@ type Options struct {
 	// VMsPerSite is the number of VMs at each site; 0 means about 80. The VMs later features
 	// depend on are always there, so a smaller number is raised to their count.
 	VMsPerSite int
+	// SwitchBasePort, when set, puts the four simulated switches on consecutive ports from
+	// it (so a presenter can type `ssh -p 2201 admin@127.0.0.1`); if any is taken they get
+	// random ports instead. 0 means random ports.
+	SwitchBasePort int
 }
+
+// DefaultSwitchBasePort is where `vmcross` and `vmcross lab` put the lab's switches.
+const DefaultSwitchBasePort = 2201
 
 // Endpoint is everything a client needs to reach one lab vCenter.
 type Endpoint struct {
@@ -95,7 +102,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	}
 	var fabErr error
 	wg.Go(func() {
-		l.fabric, fabErr = sim.Start(context.WithoutCancel(ctx), sim.Options{VLANs: simVLANs()})
+		l.fabric, fabErr = startSwitches(ctx, opts.SwitchBasePort)
 	})
 	wg.Wait()
 	if err := errors.Join(append(errs, fabErr)...); err != nil {
@@ -103,6 +110,18 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	return l, nil
+}
+
+// startSwitches starts the simulated switches at basePort, or on random ports when that is
+// 0 or a port there is taken (another lab, another program).
+func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
+	ctx = context.WithoutCancel(ctx) // ctx bounds the start only; Close stops the switches
+	if basePort > 0 {
+		if f, err := sim.Start(ctx, sim.Options{VLANs: simVLANs(), BasePort: basePort}); err == nil {
+			return f, nil
+		}
+	}
+	return sim.Start(ctx, sim.Options{VLANs: simVLANs()})
 }
 
 // simVLANs is the lab's VLAN plan as the switch simulator takes it.

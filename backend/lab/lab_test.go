@@ -855,3 +855,30 @@ func BenchmarkStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// Two labs at once: the first takes the fixed switch ports, the second falls back to random
+// ones instead of failing.
+func TestSwitchBasePortFallsBack(t *testing.T) {
+	ctx := context.Background()
+	base := 22000 + os.Getpid()%5000
+	a, err := Start(ctx, Options{SwitchBasePort: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Start(ctx, Options{SwitchBasePort: base})
+	if err != nil {
+		t.Fatalf("second lab: %v", err)
+	}
+	defer b.Close()
+	for i, sw := range a.Fabric().Switches() {
+		if sw.Port != base+i {
+			t.Errorf("first lab: %s on port %d, want %d", sw.Name, sw.Port, base+i)
+		}
+	}
+	for _, sw := range b.Fabric().Switches() {
+		if sw.Port >= base && sw.Port < base+4 {
+			t.Errorf("second lab: %s on a taken port %d", sw.Name, sw.Port)
+		}
+	}
+}

@@ -25,7 +25,7 @@ Certificates are new on every start, so write the config again after a restart.`
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms})
+			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms, SwitchBasePort: lab.DefaultSwitchBasePort})
 			if err != nil {
 				return fmt.Errorf("start the lab: %w", err)
 			}

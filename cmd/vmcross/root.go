@@ -88,7 +88,7 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		fmt.Fprintf(status, "vmcross: no config file at %s; starting the built-in two-site lab…\n", config.DefaultPath())
 	}
 	started := time.Now()
-	l, err := lab.Start(ctx, lab.Options{})
+	l, err := lab.Start(ctx, lab.Options{SwitchBasePort: lab.DefaultSwitchBasePort})
 	if err != nil {
 		return nil, fmt.Errorf("start the built-in lab: %w", err)
 	}
