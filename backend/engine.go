@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vmcross/vmcross/backend/latest"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -21,33 +22,29 @@ type Engine struct {
 	watchMu sync.Mutex
 	watched []int // the VM VLANs last handed to the fabric monitor
 
-	mu    sync.RWMutex
-	state State
-	subs  map[chan struct{}]struct{}
+	state *latest.Value[State] // its subscriptions end on Close
 
+	mu        sync.RWMutex
 	startOnce sync.Once
 	closeOnce sync.Once
-	closed    bool          // under mu: no new subscriptions
 	done      chan struct{} // closed by Close
 	cancel    context.CancelFunc
 	stopped   <-chan struct{} // under mu: the sites' context ends (nil before Start)
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup  // the sites and the fabric's feed
 }
 
 // NewEngine returns an engine for the given sites, in that order; opts apply to every site.
 // Nothing connects until Start.
 func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
-	e := &Engine{
-		subs: map[chan struct{}]struct{}{},
-		done: make(chan struct{}),
-	}
-	e.state.Gen = 1
+	e := &Engine{done: make(chan struct{})}
+	st := State{Gen: 1}
 	for i, spec := range specs {
 		s := NewSite(spec, opts...)
 		s.onChange = func(snap SiteSnapshot) { e.siteChanged(i, snap) }
 		e.sites = append(e.sites, s)
-		e.state.Sites = append(e.state.Sites, s.Snapshot())
+		st.Sites = append(st.Sites, s.Snapshot())
 	}
+	e.state = latest.New(st)
 	return e
 }
 
@@ -64,10 +61,14 @@ type Fabric interface {
 // SetFabric hands the engine a switch monitor, which it starts, feeds with the VLANs in use
 // by VMs, publishes in State.Fabric, and closes with itself. Call it before Start.
 func (e *Engine) SetFabric(f Fabric) {
+	h := f.Health()
 	e.mu.Lock()
 	e.fabric = f
-	e.state.Fabric = f.Health()
 	e.mu.Unlock()
+	e.state.Update(func(st State) State {
+		st.Fabric = h // the starting point, not a change: Gen stays
+		return st
+	})
 }
 
 // Start connects every site in the background. The sites stop when ctx ends or on Close.
@@ -137,12 +138,12 @@ func (e *Engine) Close() {
 		e.startOnce.Do(func() {}) // a later Start does nothing
 		e.mu.Lock()
 		cancel := e.cancel
-		e.closed = true
 		e.mu.Unlock()
 		if cancel != nil {
 			cancel()
 		}
 		close(e.done)
+		e.state.Close() // ends every subscription and waits for it
 		if e.fabric != nil {
 			e.fabric.Close()
 		}
@@ -153,64 +154,14 @@ func (e *Engine) Close() {
 // Snapshot returns the current State. It is immutable: Sites are in spec order and Gen
 // grows with every change.
 func (e *Engine) Snapshot() State {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.state
+	return e.state.Get()
 }
 
 // Subscribe returns a channel that first carries the current State and then each newer
 // one. A slow reader misses intermediate states (it always gets the latest) and never
 // blocks the engine. The channel is closed when ctx ends or the engine is closed.
 func (e *Engine) Subscribe(ctx context.Context) <-chan State {
-	out := make(chan State)
-	wake := make(chan struct{}, 1)
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		close(out)
-		return out
-	}
-	e.subs[wake] = struct{}{}
-	e.wg.Add(1) // under mu, so it cannot race with Close's Wait
-	e.mu.Unlock()
-
-	go func() {
-		defer e.wg.Done()
-		defer close(out)
-		defer func() {
-			e.mu.Lock()
-			delete(e.subs, wake)
-			e.mu.Unlock()
-		}()
-		var sent uint64
-		for woken := true; ; {
-			if !woken {
-				select {
-				case <-wake:
-				case <-ctx.Done():
-					return
-				case <-e.done:
-					return
-				}
-			}
-			woken = false
-			st := e.Snapshot()
-			if st.Gen == sent {
-				continue
-			}
-			select {
-			case out <- st:
-				sent = st.Gen
-			case <-wake:
-				woken = true // a newer state exists: offer that one instead
-			case <-ctx.Done():
-				return
-			case <-e.done:
-				return
-			}
-		}
-	}()
-	return out
+	return e.state.Subscribe(ctx)
 }
 
 // WaitLoaded waits until every site has loaded its inventory once or failed its first
@@ -263,17 +214,10 @@ func (e *Engine) siteChanged(i int, snap SiteSnapshot) {
 // publish applies change to a copy of the State, makes it current with the next Gen, and
 // wakes every subscriber. It returns the new State.
 func (e *Engine) publish(change func(*State)) State {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	next := e.state
-	change(&next)
-	next.Gen = e.state.Gen + 1
-	e.state = next
-	for wake := range e.subs {
-		select {
-		case wake <- struct{}{}:
-		default: // already woken: it will read the latest state
-		}
-	}
-	return next
+	return e.state.Update(func(st State) State {
+		gen := st.Gen
+		change(&st)
+		st.Gen = gen + 1
+		return st
+	})
 }

@@ -321,7 +321,7 @@ func noLeaks(t *testing.T) {
 		buf = buf[:runtime.Stack(buf, true)]
 		var leaked []string
 		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "vmcross/backend.(*") || strings.Contains(g, "vmcross/backend.tlsDialer") {
+			if strings.Contains(g, "vmcross/backend.(*") || strings.Contains(g, "vmcross/backend/latest.") || strings.Contains(g, "vmcross/backend.tlsDialer") {
 				leaked = append(leaked, g)
 			}
 		}

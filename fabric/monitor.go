@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/vmcross/vmcross/backend/latest"
 )
 
 // DefaultTimeout bounds each operation on a switch (connecting, logging in, one command)
@@ -33,21 +35,18 @@ type Monitor struct {
 	sessions   []*session
 	knownHosts *knownHosts
 	pollNow    chan struct{}
-	done       chan struct{} // closed by Close: subscriptions end
 	startOnce  sync.Once
 	closeOnce  sync.Once
-	loop       sync.WaitGroup // the poll loop and subscriptions
+	loop       sync.WaitGroup // the poll loop
 	polls      sync.WaitGroup // poll goroutines, which may outlive a round that gave up on them
 
 	mu      sync.Mutex
 	closed  bool
 	cancel  context.CancelFunc
 	watched []int
-	last    round // input of the latest Health
-	health  Health
-	gen     uint64
-	wake    map[chan struct{}]struct{}
-	rounds  uint64 // completed poll rounds
+	last    round                 // input of the latest Health
+	health  *latest.Value[Health] // set under mu, so that it always agrees with last
+	rounds  uint64                // completed poll rounds
 }
 
 // MonitorOption configures a Monitor.
@@ -100,8 +99,6 @@ func NewMonitor(specs []SwitchSpec, opts ...MonitorOption) *Monitor {
 		now:        time.Now,
 		knownHosts: &knownHosts{},
 		pollNow:    make(chan struct{}, 1),
-		done:       make(chan struct{}),
-		wake:       map[chan struct{}]struct{}{},
 	}
 	for _, o := range opts {
 		o(m)
@@ -112,8 +109,7 @@ func NewMonitor(specs []SwitchSpec, opts ...MonitorOption) *Monitor {
 			backoffMin: m.backoffMin, backoffMax: m.backoffMax, knownHosts: m.knownHosts})
 	}
 	m.last = round{specs: m.specs, interval: m.interval}
-	m.health = compute(m.last)
-	m.gen = 1
+	m.health = latest.New(compute(m.last))
 	return m
 }
 
@@ -136,9 +132,7 @@ func (m *Monitor) Start(ctx context.Context) {
 
 // Health returns the latest Health. It is immutable: callers must not change its slices.
 func (m *Monitor) Health() Health {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.health
+	return m.health.Get()
 }
 
 // Subscribe returns a channel that first carries the current Health and then each newer
@@ -146,57 +140,7 @@ func (m *Monitor) Health() Health {
 // intermediate values (it always gets the latest) and never blocks the monitor. The
 // channel is closed when ctx ends or the monitor is closed.
 func (m *Monitor) Subscribe(ctx context.Context) <-chan Health {
-	out := make(chan Health)
-	wake := make(chan struct{}, 1)
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		close(out)
-		return out
-	}
-	m.wake[wake] = struct{}{}
-	m.loop.Add(1) // under mu, so it cannot race with Close's Wait
-	m.mu.Unlock()
-
-	go func() {
-		defer m.loop.Done()
-		defer close(out)
-		defer func() {
-			m.mu.Lock()
-			delete(m.wake, wake)
-			m.mu.Unlock()
-		}()
-		var sent uint64
-		for woken := true; ; {
-			if !woken {
-				select {
-				case <-wake:
-				case <-ctx.Done():
-					return
-				case <-m.done:
-					return
-				}
-			}
-			woken = false
-			m.mu.Lock()
-			h, gen := m.health, m.gen
-			m.mu.Unlock()
-			if gen == sent {
-				continue
-			}
-			select {
-			case out <- h:
-				sent = gen
-			case <-wake:
-				woken = true // a newer Health exists: offer that one instead
-			case <-ctx.Done():
-				return
-			case <-m.done:
-				return
-			}
-		}
-	}()
-	return out
+	return m.health.Subscribe(ctx)
 }
 
 // Watch names the VLANs in use by VMs. Health.VLANs covers them (as well as every VLAN the
@@ -213,7 +157,7 @@ func (m *Monitor) Watch(vlans []int) {
 	}
 	m.watched = ids
 	m.last.watched = ids
-	m.publishLocked(compute(m.last))
+	m.health.Set(compute(m.last))
 }
 
 // PollNow asks for a poll round at once (or right after the one running). It does not
@@ -239,7 +183,7 @@ func (m *Monitor) Close() {
 		if cancel != nil {
 			cancel()
 		}
-		close(m.done)
+		m.health.Close()
 		m.loop.Wait() // the poll loop logs out of the switches as it ends
 		m.waitPolls(m.timeout + time.Second)
 		m.closeSessions() // those the loop did not: it never ran, or a poll outlived it
@@ -335,7 +279,7 @@ wait:
 	m.last = round{specs: m.specs, interval: m.interval, started: started, at: at, polls: polls, prev: prev,
 		watched: m.watched}
 	m.rounds++
-	m.publishLocked(compute(m.last))
+	m.health.Set(compute(m.last))
 }
 
 // roundBudget is how long a round waits for a switch's poll.
@@ -353,18 +297,6 @@ func (m *Monitor) lastGood() []*switchPoll {
 		}
 	}
 	return out
-}
-
-// publishLocked makes h the latest Health and wakes every subscriber. Callers hold mu.
-func (m *Monitor) publishLocked(h Health) {
-	m.health = h
-	m.gen++
-	for w := range m.wake {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // waitPolls waits for running polls, at most d.

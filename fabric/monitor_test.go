@@ -52,7 +52,7 @@ func roundAfter(t *testing.T, m *Monitor, t0 time.Time) Health {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		m.mu.Lock()
-		started, h := m.last.started, m.health
+		started, h := m.last.started, m.health.Get()
 		m.mu.Unlock()
 		if started.After(t0) {
 			waitIdle(m)
