@@ -117,20 +117,11 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
 	ctx = context.WithoutCancel(ctx) // ctx bounds the start only; Close stops the switches
 	if basePort > 0 {
-		if f, err := sim.Start(ctx, sim.Options{VLANs: simVLANs(), BasePort: basePort}); err == nil {
+		if f, err := sim.Start(ctx, sim.Options{BasePort: basePort}); err == nil {
 			return f, nil
 		}
 	}
-	return sim.Start(ctx, sim.Options{VLANs: simVLANs()})
-}
-
-// simVLANs is the lab's VLAN plan as the switch simulator takes it.
-func simVLANs() []sim.VLAN {
-	var out []sim.VLAN
-	for _, v := range Plan() {
-		out = append(out, sim.VLAN{ID: v.ID, Name: v.Name, Extended: v.Extended})
-	}
-	return out
+	return sim.Start(ctx, sim.Options{})
 }
 
 // Fabric returns the lab's simulated switches, for demos and tests that break the DCI.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/fabric/sim"
 )
 
 // VLAN is one VLAN of the lab's network plan. Both sites have a port group for every VLAN;
@@ -20,17 +21,14 @@ type VLAN struct {
 func (v VLAN) PortGroup() string { return fmt.Sprintf("VLAN%d-%s", v.ID, v.Name) }
 
 // Plan returns the lab's VLAN plan, ordered by VLAN ID. Every VLAN but the DMZ is stretched
-// across the DCI, so VMs on the DMZ cannot keep their network when they move.
+// across the DCI, so VMs on the DMZ cannot keep their network when they move. The plan is
+// the simulated switches' (sim.DefaultVLANs): port groups and trunks come from one list.
 func Plan() []VLAN {
-	return []VLAN{
-		{ID: 100, Name: "Mgmt", Extended: true},
-		{ID: 110, Name: "Web", Extended: true},
-		{ID: 120, Name: "App", Extended: true},
-		{ID: 130, Name: "DB", Extended: true},
-		{ID: 140, Name: "Backup", Extended: true},
-		{ID: 150, Name: "K8s", Extended: true},
-		{ID: 300, Name: "DMZ", Extended: false},
+	var out []VLAN
+	for _, v := range sim.DefaultVLANs() {
+		out = append(out, VLAN{ID: v.ID, Name: v.Name, Extended: v.Extended})
 	}
+	return out
 }
 
 func vlanByID(id int) (VLAN, bool) {

@@ -40,8 +40,8 @@ const (
 )
 
 // DefaultVLANs returns the VLAN plan of the embedded lab: six VLANs stretched across the DCI
-// and the DMZ, which stays local to each site. It mirrors backend/lab.Plan, which the lab
-// passes in Options.VLANs.
+// and the DMZ, which stays local to each site. backend/lab.Plan is built from it, so the
+// lab's port groups and these trunks always agree.
 func DefaultVLANs() []VLAN {
 	return []VLAN{
 		{ID: 100, Name: "Mgmt", Extended: true},
