@@ -559,6 +559,7 @@ func vlanStatuses(views []*switchView, watched []int, f *findings) []VLANStatus 
 			st.Reasons = append(st.Reasons, r.text)
 		}
 		st.Unknown = len(rs) > 0 && rs[0].rank == rankUnknown
+		st.Local = !st.Carried && !st.Unknown && allowedOnNoEdge(views, id)
 		out = append(out, st)
 		if !isWatched[id] || st.Carried {
 			continue
@@ -573,11 +574,35 @@ func vlanStatuses(views []*switchView, watched []int, f *findings) []VLANStatus 
 					id, strings.TrimPrefix(rs[0].text, "unknown: "), more)})
 			continue
 		}
+		msg := fmt.Sprintf("VLAN %d is not carried across the DCI: %s%s.", id, rs[0].text, more)
+		if st.Local {
+			msg = fmt.Sprintf("VLAN %d is local to each site (no DCI trunk allows it): its VMs cannot keep their addresses at the other site.", id)
+		}
 		f.add(Finding{Code: CodeVLANNotExtended, Severity: SeverityBlock, Object: fmt.Sprintf("vlan %d", id),
-			VLAN: id, Switch: rs[0].sw, Message: fmt.Sprintf("VLAN %d is not carried across the DCI: %s%s.",
-				id, rs[0].text, more)})
+			VLAN: id, Switch: rs[0].sw, Message: msg})
 	}
 	return out
+}
+
+// allowedOnNoEdge reports whether every DCI edge answered and none of their DCI trunks
+// allows VLAN id: the VLAN is local to each site by configuration, not broken.
+func allowedOnNoEdge(views []*switchView, id int) bool {
+	edges := 0
+	for _, v := range views {
+		if v.spec.Role != RoleDCIEdge {
+			continue
+		}
+		if !v.fresh {
+			return false
+		}
+		edges++
+		for _, t := range v.trunks {
+			if !t.known || t.allowed.Contains(id) {
+				return false
+			}
+		}
+	}
+	return edges > 0
 }
 
 // vlanReasons says why this switch does not carry VLAN id across the DCI (none: it does).

@@ -563,3 +563,33 @@ func TestUnsupportedPlatformIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A VLAN no DCI edge allows is local to each site by configuration: not carried (its VMs
+// cannot move with their addresses), but not a broken DCI. One edge dropping a stretched VLAN
+// is a break; both dropping it makes it local.
+func TestComputeLocalVLAN(t *testing.T) {
+	f := startSim(t, sim.Options{})
+	specs := specsFor(f, "")
+	h, _ := simRound(t, f, specs, nil, watchedAll)
+	if v, _ := h.VLAN(300); v.Carried || !v.Local {
+		t.Errorf("VLAN 300 (DMZ) should be local: %+v", v)
+	}
+	if v, _ := h.VLAN(120); !v.Carried || v.Local {
+		t.Errorf("VLAN 120 should be carried: %+v", v)
+	}
+	if fs := findingsOf(h, CodeVLANNotExtended); len(fs) != 1 || !strings.Contains(fs[0].Message, "local to each site") {
+		t.Errorf("local VLAN finding: %+v", fs)
+	}
+
+	exec(t, f, miaEdge, "configure terminal", "interface port-channel10", "switchport trunk allowed vlan remove 120", "end")
+	h, _ = simRound(t, f, specs, nil, watchedAll)
+	if v, _ := h.VLAN(120); v.Carried || v.Local || v.Unknown {
+		t.Errorf("VLAN 120 removed on one edge is a break, not local: %+v", v)
+	}
+
+	exec(t, f, "atl-dci-n7k-01", "configure terminal", "interface port-channel10", "switchport trunk allowed vlan remove 120", "end")
+	h, _ = simRound(t, f, specs, nil, watchedAll)
+	if v, _ := h.VLAN(120); v.Carried || !v.Local {
+		t.Errorf("VLAN 120 removed on both edges is local: %+v", v)
+	}
+}

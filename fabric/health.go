@@ -104,6 +104,10 @@ type VLANStatus struct {
 	// gave no fresh data: Carried is then false (never healthy on missing data) and the
 	// reasons start with "unknown: ".
 	Unknown bool `json:"unknown,omitempty"`
+	// Local is true when the VLAN is not carried because no DCI edge's trunk allows it at
+	// all: it is local to each site by configuration (a DMZ, say), not a broken DCI. Its VMs
+	// still cannot keep their addresses at the other site.
+	Local bool `json:"local,omitempty"`
 }
 
 // RTT is the round trip across the DCI, from a DCI edge's ping of the far edge.

@@ -166,7 +166,10 @@ func newDCIView(s backend.State) *dciView {
 			d.carried = append(d.carried, id)
 		default:
 			reason := "not carried"
-			if len(st.Reasons) > 0 && strings.TrimSpace(st.Reasons[0]) != "" {
+			switch {
+			case st.Local:
+				reason = "local to each site"
+			case len(st.Reasons) > 0 && strings.TrimSpace(st.Reasons[0]) != "":
 				reason = strings.TrimSpace(clean(st.Reasons[0]))
 			}
 			d.notCarried = append(d.notCarried, vlanView{id: id, reason: reason})
@@ -181,10 +184,24 @@ func newDCIView(s backend.State) *dciView {
 		}
 		d.findings[i] = f
 	}
+	// A VLAN local to each site by configuration (no DCI trunk allows it) is not a DCI
+	// problem: its finding is listed after the problems and does not count as one, so a
+	// DMZ that was never stretched leaves the DCI healthy.
+	local := func(f fabric.Finding) bool {
+		st, ok := h.VLAN(f.VLAN)
+		return f.Code == fabric.CodeVLANNotExtended && ok && st.Local
+	}
 	sort.SliceStable(d.findings, func(i, j int) bool {
-		return severityRank(d.findings[i].Severity) < severityRank(d.findings[j].Severity)
+		a, b := d.findings[i], d.findings[j]
+		if local(a) != local(b) {
+			return !local(a)
+		}
+		return severityRank(a.Severity) < severityRank(b.Severity)
 	})
 	for _, f := range d.findings {
+		if local(f) {
+			continue
+		}
 		if f.Severity == fabric.SeverityBlock || f.Severity == fabric.SeverityWarn {
 			if d.problems == 0 {
 				d.worst = f.Severity
@@ -262,7 +279,7 @@ func (d *dciView) dciDown(h fabric.Health) bool {
 // (mia-dci-n7k-01 Po10)" or the finding's own sentence; short is a few words made from its
 // code and object ("atl-dci-n7k-01 Eth3/1 CRC rising").
 func (d *dciView) worstInWords(h fabric.Health) (long, short string) {
-	if len(d.findings) == 0 {
+	if d.problems == 0 {
 		return "", ""
 	}
 	f := d.findings[0]

@@ -469,3 +469,35 @@ func TestFabricShowsLabSwitchPorts(t *testing.T) {
 		t.Errorf("a real switch's port shown: %q", got)
 	}
 }
+
+// A VLAN local to each site (no DCI trunk allows it, like the lab's DMZ) is listed and its
+// VMs are marked, but it is not a DCI problem: the verdict stays healthy until something
+// breaks.
+func TestFabricLocalVLANIsNotAProblem(t *testing.T) {
+	local := func(h fabric.Health) fabric.Health {
+		for i := range h.VLANs {
+			if h.VLANs[i].ID == 300 {
+				h.VLANs[i].Local = true
+			}
+		}
+		h.Findings = append(h.Findings, fabric.Finding{Code: fabric.CodeVLANNotExtended, Severity: fabric.SeverityBlock,
+			Object: "vlan 300", VLAN: 300, Message: "VLAN 300 is local to each site (no DCI trunk allows it): its VMs cannot keep their addresses at the other site."})
+		return h
+	}
+	wide, narrow := fabricScreens(t, withFabric(local(healthyFabric()))())
+	wantLines(t, "pane", paneLines(wide), "● DCI healthy", "✗ 300 local to each site")
+	if got := strip(narrow); !strings.Contains(got, "● healthy") || !strings.Contains(got, "6/7 carried") {
+		t.Errorf("strip with only a local VLAN: %q", got)
+	}
+	m := filterTo(t, wide, "vdi")
+	if row := rowOf(t, m, 0, "mia-vdi-pool-01"); !flagged(row) {
+		t.Errorf("a VM on the local VLAN is not marked: %q", row)
+	}
+
+	// VLAN 120 broken as well: one problem, named first; the local VLAN's finding comes after.
+	wide, narrow = fabricScreens(t, withFabric(local(vlan120Removed()))())
+	wantLines(t, "pane", paneLines(wide), "▲ 1 problem")
+	if got := strip(narrow); !strings.Contains(got, "VLAN 120 not carried") {
+		t.Errorf("strip should name VLAN 120: %q", got)
+	}
+}

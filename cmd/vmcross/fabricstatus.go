@@ -159,6 +159,8 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 		switch {
 		case v.Unknown:
 			carried = "unknown"
+		case v.Local:
+			carried = "no (local)"
 		case !v.Carried:
 			carried = "NO"
 		}
