@@ -55,6 +55,8 @@ type Fabric interface {
 	Subscribe(ctx context.Context) <-chan fabric.Health
 	// Watch names the VLANs in use by VMs, whose end-to-end state the health must cover.
 	Watch(vlans []int)
+	// PollNow asks for a poll round at once, without waiting for it.
+	PollNow()
 	Close()
 }
 
@@ -69,6 +71,16 @@ func (e *Engine) SetFabric(f Fabric) {
 		st.Fabric = h // the starting point, not a change: Gen stays
 		return st
 	})
+}
+
+// RefreshFabric asks the fabric monitor, if any, to poll every switch now.
+func (e *Engine) RefreshFabric() {
+	e.mu.RLock()
+	f := e.fabric
+	e.mu.RUnlock()
+	if f != nil {
+		f.PollNow()
+	}
 }
 
 // Start connects every site in the background. The sites stop when ctx ends or on Close.

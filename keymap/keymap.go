@@ -28,6 +28,7 @@ type KeyMap struct {
 	ClearFilter  key.Binding // drop the filter
 
 	// Global.
+	Refresh   key.Binding // poll the switches now
 	Help      key.Binding // toggle the full help
 	Quit      key.Binding // q: not while typing in the filter
 	ForceQuit key.Binding // ctrl+c: quits from anywhere; not in the help, everyone knows it
@@ -68,6 +69,7 @@ var actions = []action{
 	{"filter", "filter", []string{"/"}, func(k *KeyMap) *key.Binding { return &k.Filter }, true, false},
 	{"accept_filter", "keep filter", []string{"enter"}, func(k *KeyMap) *key.Binding { return &k.AcceptFilter }, false, true},
 	{"clear_filter", "clear filter", []string{"esc"}, func(k *KeyMap) *key.Binding { return &k.ClearFilter }, true, true},
+	{"refresh", "poll switches now", []string{"r"}, func(k *KeyMap) *key.Binding { return &k.Refresh }, true, false},
 	{"help", "more keys", []string{"?"}, func(k *KeyMap) *key.Binding { return &k.Help }, true, false},
 	{"quit", "quit", []string{"q"}, func(k *KeyMap) *key.Binding { return &k.Quit }, true, false},
 	{"force_quit", "quit", []string{"ctrl+c"}, func(k *KeyMap) *key.Binding { return &k.ForceQuit }, true, true},

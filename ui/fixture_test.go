@@ -24,9 +24,16 @@ var testNow = time.Date(2025, 3, 14, 3, 0, 0, 0, time.UTC)
 // Publish delivers a State to every subscriber, replacing one not yet read (coalescing,
 // like the real engine).
 type fakeEngine struct {
-	mu    sync.Mutex
-	state backend.State
-	subs  map[chan backend.State]struct{}
+	mu        sync.Mutex
+	state     backend.State
+	subs      map[chan backend.State]struct{}
+	refreshes int
+}
+
+func (f *fakeEngine) RefreshFabric() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refreshes++
 }
 
 func newFakeEngine(s backend.State) *fakeEngine {

@@ -23,6 +23,9 @@ type Engine interface {
 	// Subscribe delivers the latest State after each change, coalesced; the channel is
 	// closed when ctx ends.
 	Subscribe(ctx context.Context) <-chan backend.State
+	// RefreshFabric asks for a poll of every switch now. It does not wait for it: the
+	// result arrives as a State like any other.
+	RefreshFabric()
 }
 
 // The smallest terminal the console draws in, and the width from which the fabric pane gets
@@ -161,6 +164,8 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, keys.Quit):
 		return m.quit()
+	case key.Matches(msg, keys.Refresh):
+		return m, m.refresh
 	case key.Matches(msg, keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		m.relayout()
@@ -180,6 +185,12 @@ func (m Model) toFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
 	return m, cmd
+}
+
+// refresh asks the engine for a poll of the switches; it runs as a command, never in Update.
+func (m Model) refresh() tea.Msg {
+	m.engine.RefreshFabric()
+	return nil
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
@@ -228,7 +239,7 @@ func (m Model) helpKeys() helpKeys {
 	if !p.Filtering() {
 		short = append(short, k.NextPane, k.Help, k.Quit)
 	}
-	full := append(p.FullHelp(), []key.Binding{k.NextPane, k.PrevPane, k.Help, k.Quit})
+	full := append(p.FullHelp(), []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Help, k.Quit})
 	return helpKeys{short: short, full: full}
 }
 

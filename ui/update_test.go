@@ -398,3 +398,30 @@ func TestKeysArrivingTogether(t *testing.T) {
 		t.Errorf("paste: query %q", q)
 	}
 }
+
+// r asks the engine to poll the switches now (through a command, not in Update); while
+// typing a filter it is a letter.
+func TestRefreshKey(t *testing.T) {
+	e := newFakeEngine(testState())
+	m := newTestModel(t, e, 120, 30)
+	_, cmd := press(t, m, "r")
+	if cmd == nil {
+		t.Fatal("r returned no command")
+	}
+	if e.refreshes != 0 {
+		t.Fatal("the engine was called inside Update")
+	}
+	cmd()
+	if e.refreshes != 1 {
+		t.Errorf("refreshes = %d, want 1", e.refreshes)
+	}
+	m = pressAll(t, m, "/")
+	m, _ = press(t, m, "r")
+	if m.sites[0].Query() != "r" || e.refreshes != 1 {
+		t.Errorf("r in the filter: query %q, refreshes %d", m.sites[0].Query(), e.refreshes)
+	}
+	m = pressAll(t, m, "esc", "?")
+	if !strings.Contains(m.View(), "poll switches now") {
+		t.Error("the full help does not list r")
+	}
+}
