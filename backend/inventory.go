@@ -17,6 +17,7 @@ var (
 		{Type: "VirtualMachine", PathSet: []string{
 			"name", "runtime.powerState", "runtime.host", "summary.config.numCpu",
 			"summary.config.memorySizeMB", "summary.config.template", "network", "datastore",
+			"config.changeVersion",
 		}},
 		{Type: "HostSystem", PathSet: []string{"name", "parent"}},
 		{Type: "ClusterComputeResource", PathSet: []string{"name"}},
@@ -70,6 +71,11 @@ type inventory struct {
 	// re-send are gone. vCenter never re-enters a known object, so this never fires there.
 	entered map[string]bool // objects entered in the current batch
 	resync  bool            // the current batch re-entered a known object
+
+	// VMs reconfigured in the current batch (config.changeVersion moved). vcsim's ReconfigVM
+	// changes the name, vCPUs and memory without announcing them, only the change version;
+	// the watcher re-reads these VMs (on vCenter the re-read finds what was announced).
+	reconfigured []types.ManagedObjectReference
 }
 
 func newInventory(site SiteID) *inventory {
@@ -84,6 +90,32 @@ func newInventory(site SiteID) *inventory {
 		dirty:      map[string]bool{},
 		entered:    map[string]bool{},
 	}
+}
+
+// vmPaths are the VM properties the inventory reads.
+func vmPaths() []string { return propSpecs[0].PathSet }
+
+// takeReconfigured returns the VMs reconfigured since the last call, and forgets them.
+func (inv *inventory) takeReconfigured() []types.ManagedObjectReference {
+	refs := inv.reconfigured
+	inv.reconfigured = nil
+	return refs
+}
+
+// applyContents folds freshly read VM properties into the inventory, as modifications.
+func (inv *inventory) applyContents(ocs []types.ObjectContent) {
+	updates := make([]types.ObjectUpdate, 0, len(ocs))
+	for _, oc := range ocs {
+		u := types.ObjectUpdate{Kind: types.ObjectUpdateKindModify, Obj: oc.Obj}
+		for _, p := range oc.PropSet {
+			if p.Name == "config.changeVersion" {
+				continue // already applied; re-applying would ask for another re-read
+			}
+			u.ChangeSet = append(u.ChangeSet, types.PropertyChange{Name: p.Name, Op: types.PropertyChangeOpAssign, Val: p.Val})
+		}
+		updates = append(updates, u)
+	}
+	inv.apply(updates)
 }
 
 // apply folds one batch of object updates into the inventory.
@@ -110,6 +142,9 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			}
 			for _, c := range u.ChangeSet {
 				vm.set(c)
+				if c.Name == "config.changeVersion" && u.Kind == types.ObjectUpdateKindModify {
+					inv.reconfigured = append(inv.reconfigured, u.Obj)
+				}
 			}
 			inv.dirty[ref] = true
 		case "HostSystem":

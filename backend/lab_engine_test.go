@@ -13,6 +13,7 @@ import (
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/lab"
@@ -298,5 +299,31 @@ func TestLabFabricThroughEngine(t *testing.T) {
 	waitState(t, ch, 10*time.Second, "VLAN 120 carried again", func(s backend.State) bool {
 		known, ok := carried(s, 120)
 		return known && ok
+	})
+}
+
+// A reconfiguration by another client (govc vm.change -name -c -m) shows live: the
+// simulator announces only config.changeVersion, and the site re-reads the VM.
+func TestLabReconfigureShowsLive(t *testing.T) {
+	l, e := startLabEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := e.Subscribe(ctx)
+	c := otherClient(t, l, "site-a")
+	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "app-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{Name: "app-03-big", NumCPUs: 12, MemoryMB: 24576})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ch, 2*time.Second, "reconfigured app-03", func(s backend.State) bool {
+		v, ok := lookup(s, "site-a", "app-03-big")
+		_, old := lookup(s, "site-a", "app-03")
+		return ok && !old && v.CPU == 12 && v.MemoryMiB == 24576
 	})
 }

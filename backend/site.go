@@ -234,6 +234,11 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 		if set.Truncated != nil && *set.Truncated {
 			continue // more of this batch follows at once; publish it whole
 		}
+		if refs := inv.takeReconfigured(); len(refs) > 0 && loaded {
+			if err := s.reread(ctx, c, refs, inv); err != nil {
+				return loaded, s.siteError("watch", err)
+			}
+		}
 		vms, changed := inv.snapshot()
 		if !loaded {
 			loaded = true
@@ -242,6 +247,28 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 			s.setVMs(vms)
 		}
 	}
+}
+
+// reread reads the inventory properties of reconfigured VMs again, in one call.
+func (s *Site) reread(ctx context.Context, c *vim25.Client, refs []types.ManagedObjectReference, inv *inventory) error {
+	call, cancel := context.WithTimeout(ctx, s.opts.callTimeout)
+	defer cancel()
+	spec := types.PropertyFilterSpec{PropSet: []types.PropertySpec{{Type: "VirtualMachine", PathSet: vmPaths()}}}
+	for _, ref := range refs {
+		spec.ObjectSet = append(spec.ObjectSet, types.ObjectSpec{Obj: ref})
+	}
+	res, err := methods.RetrieveProperties(call, c, &types.RetrieveProperties{
+		This: c.ServiceContent.PropertyCollector, SpecSet: []types.PropertyFilterSpec{spec}})
+	if err != nil {
+		if soap.IsSoapFault(err) {
+			if _, gone := soap.ToSoapFault(err).VimFault().(types.ManagedObjectNotFound); gone {
+				return nil // deleted meanwhile: its Leave update follows
+			}
+		}
+		return err
+	}
+	inv.applyContents(res.Returnval)
+	return nil
 }
 
 // connect builds a client whose TLS is verified as the spec says, and logs in, all within
