@@ -17,16 +17,25 @@ import (
 // verdict, the RTT across it, the switches, the DCI trunks, the VLANs the VMs use and the
 // monitor's findings. On wide terminals it is a column of its own; on narrow ones, a strip of
 // one line under the sites.
+//
+// Unfocused, the column fits its height by priority, leaving out sections and cutting long
+// lists. Focused, it shows everything, in full, and scrolls: that full content is built
+// when a State, the width or the focus changes (see fabricfull.go), never in View.
 type FabricPane struct {
-	common Common
-	width  int
-	height int
-	dci    *dciView // nil until the first State
+	common  Common
+	width   int
+	height  int
+	dci     *dciView // nil until the first State
+	focused bool
+	offset  int         // first line of the full content on screen
+	full    fullContent // the full content while focused; empty otherwise
 }
 
 const (
 	fabricTitle   = "DCI fabric"
 	fabricMissing = "no switches configured: add switches: to the config; see README"
+	trunksTitle   = "DCI TRUNKS"
+	findingsTitle = "FINDINGS"
 )
 
 // Glyphs. Each state has its own character, so the pane reads the same without colour.
@@ -55,11 +64,52 @@ const maxVLANListLines = 3
 func NewFabricPane(c Common) FabricPane { return FabricPane{common: c} }
 
 // SetSize sets the pane's outer size, border included.
-func (f *FabricPane) SetSize(w, h int) { f.width, f.height = w, h }
+func (f *FabricPane) SetSize(w, h int) {
+	f.width, f.height = w, h
+	f.sync()
+}
 
 // SetState derives what the pane shows from s. It is linear in the inventory (the VLANs in
-// use) and runs in Update, never in View.
-func (f *FabricPane) SetState(s backend.State) { f.dci = newDCIView(s) }
+// use) and runs in Update, never in View. The scroll offset stays, within the new content.
+func (f *FabricPane) SetState(s backend.State) {
+	f.dci = newDCIView(s)
+	f.sync()
+}
+
+// Focus gives the pane the keys: it shows its full content, scrolled where it was.
+func (f *FabricPane) Focus() {
+	f.focused = true
+	f.sync()
+}
+
+// Blur takes the keys away: the pane goes back to fitting its height by priority.
+func (f *FabricPane) Blur() {
+	f.focused = false
+	f.sync()
+}
+
+// Focused reports whether the pane has the keys.
+func (f FabricPane) Focused() bool { return f.focused }
+
+// sync builds the full content if the pane is focused and the content is not the one for
+// its State, width and clock, and keeps the offset within it.
+func (f *FabricPane) sync() {
+	if !f.focused {
+		f.full = fullContent{} // unfocused, the pane draws from its State in View
+		return
+	}
+	now := f.common.Now()
+	if !f.full.validAt(f.dci, f.innerWidth(), now) {
+		f.full = f.buildFull(now)
+	}
+	f.offset = clamp(f.offset, 0, f.maxOffset())
+}
+
+func (f FabricPane) innerWidth() int  { return max(f.width-2, 0) }
+func (f FabricPane) innerHeight() int { return max(f.height-2, 0) }
+
+// maxOffset is the offset that shows the last line of the full content at the bottom.
+func (f FabricPane) maxOffset() int { return max(len(f.full.lines)-f.innerHeight(), 0) }
 
 // marks is what the site panes need to flag VMs on VLANs the DCI does not carry.
 func (f FabricPane) marks() *vlanMarks {
@@ -69,20 +119,78 @@ func (f FabricPane) marks() *vlanMarks {
 	return f.dci.marks
 }
 
-// Update does nothing: the pane has no keys.
-func (f FabricPane) Update(tea.Msg) (FabricPane, tea.Cmd) { return f, nil }
+// Update scrolls the full content with the list keys while the pane has the focus; the
+// clock's tick may turn the fabric stale, which changes the content. Other keys do nothing:
+// the pane has no filter (the root takes / to a site pane).
+func (f FabricPane) Update(msg tea.Msg) (FabricPane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		f.sync()
+	case tea.KeyMsg:
+		if !f.focused {
+			return f, nil
+		}
+		keys := f.common.KeyMap
+		page := max(f.innerHeight(), 1)
+		switch {
+		case key.Matches(msg, keys.Up):
+			f.offset--
+		case key.Matches(msg, keys.Down):
+			f.offset++
+		case key.Matches(msg, keys.PageUp):
+			f.offset -= page
+		case key.Matches(msg, keys.PageDown):
+			f.offset += page
+		case key.Matches(msg, keys.Home):
+			f.offset = 0
+		case key.Matches(msg, keys.End):
+			f.offset = f.maxOffset()
+		}
+		f.offset = clamp(f.offset, 0, f.maxOffset())
+	}
+	return f, nil
+}
 
-// ShortHelp is empty: the pane has no keys.
-func (f FabricPane) ShortHelp() []key.Binding { return nil }
+// ShortHelp is the pane's part of the help bar: scrolling, and the end, where the last
+// findings are.
+func (f FabricPane) ShortHelp() []key.Binding {
+	k := f.common.KeyMap
+	return []key.Binding{k.Up, k.Down, k.PageDown, k.End}
+}
 
-// FullHelp is empty: the pane has no keys.
-func (f FabricPane) FullHelp() [][]key.Binding { return nil }
+// FullHelp is the pane's part of the full help.
+func (f FabricPane) FullHelp() [][]key.Binding {
+	k := f.common.KeyMap
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}}
+}
 
 // View is the pane as a box, for wide terminals: exactly its size, every line fitted.
+// Focused, it is a window on the full content with the position in the bottom border; only
+// the lines in the window are copied, and only those that show an age are drawn here.
 func (f FabricPane) View() string {
-	w, h := max(f.width-2, 0), max(f.height-2, 0)
-	body := f.body(w, h, f.common.Now())
-	return frame{styles: f.common.Styles, title: fabricTitle}.render(f.width, f.height, body)
+	w, h := f.innerWidth(), f.innerHeight()
+	now := f.common.Now()
+	if !f.focused {
+		return frame{styles: f.common.Styles, title: fabricTitle}.render(f.width, f.height, f.body(w, h, now))
+	}
+	c := f.full
+	if !c.validAt(f.dci, w, now) {
+		// The clock made the fabric stale, or a switch silent, since the last tick: the
+		// lines are others. For this frame only; the tick rebuilds the cache.
+		c = f.buildFull(now)
+	}
+	n := len(c.lines)
+	off := clamp(f.offset, 0, max(n-h, 0))
+	end := min(off+h, n)
+	body := make([]string, 0, end-off)
+	for _, l := range c.lines[off:end] {
+		body = append(body, l.at(now))
+	}
+	footer := ""
+	if n > h {
+		footer = fmt.Sprintf("%d/%d", end, n)
+	}
+	return frame{styles: f.common.Styles, focused: true, title: fabricTitle, footer: footer}.render(f.width, f.height, body)
 }
 
 // body is the pane's inner lines, at most h of them, in priority order when short of room:
@@ -110,9 +218,9 @@ func (f FabricPane) body(w, h int, now time.Time) []string {
 	}
 	top = append(top, f.rttLines(w, stale, staleAge)...)
 	switches := f.switchLines(w, now)
-	trunks, trunksShort := f.trunkLines(w, stale, staleAge, f.silentSwitches(now))
-	vlanHead, vlanOK, vlanBad := f.vlanLines(w, stale)
-	findHead, findings := f.findingLines(w, stale, staleAge)
+	trunks, trunksShort := f.trunkLines(w, stale, staleAge, f.silentSwitches(now), false)
+	vlanHead, vlanOK, vlanBad := f.vlanLines(w, stale, maxVLANListLines, maxItemLines)
+	findHead, findings := f.findingLines(w, stale, staleAge, maxItemLines)
 
 	// What must stay: the headings of the VLAN and findings sections, with a blank line
 	// before each, and the first lines of their lists.
@@ -235,39 +343,48 @@ func (f FabricPane) rttStyle(r fabric.RTT) (ink, string) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
+// rttNone is the RTT section when nothing was measured.
+func (f FabricPane) rttNone(w int) string {
+	return line(w, seg{f.common.inks.fabric.muted, "RTT not measured"})
+}
+
 // rttLines is one line a direction; stale ones say how old they are instead of judging.
 func (f FabricPane) rttLines(w int, stale bool, staleAge string) []string {
-	st := f.common.inks.fabric
 	if len(f.dci.rtts) == 0 {
-		return []string{line(w, seg{st.muted, "RTT not measured"})}
+		return []string{f.rttNone(w)}
 	}
 	out := make([]string, 0, len(f.dci.rtts))
 	for _, r := range f.dci.rtts {
-		style, judgement := f.rttStyle(r.rtt)
-		label := "RTT " + r.from + "→" + r.to + " "
-		if stale && !r.rtt.OK {
-			style = st.muted
-		}
-		if !r.rtt.OK {
-			out = append(out, line(w, seg{st.text, label}, seg{style, judgement}))
-			continue
-		}
-		value := ms(r.rtt.Avg)
-		if r.rtt.Loss > 0 {
-			value += fmt.Sprintf(" %.0f%% loss", r.rtt.Loss)
-			style = st.warn
-		}
-		jstyle := style
-		if judgement == "budget 10 ms" {
-			jstyle = st.muted
-		}
-		if stale {
-			style, jstyle = st.muted, st.muted
-			judgement = staleAge + " old"
-		}
-		out = append(out, line(w, seg{st.text, label}, seg{style, value}, seg{jstyle, "  " + judgement}))
+		out = append(out, line(w, f.rttSegs(r, stale, staleAge)...))
 	}
 	return out
+}
+
+// rttSegs is one direction's line before it is fitted to a width.
+func (f FabricPane) rttSegs(r rttView, stale bool, staleAge string) []seg {
+	st := f.common.inks.fabric
+	style, judgement := f.rttStyle(r.rtt)
+	label := "RTT " + r.from + "→" + r.to + " "
+	if stale && !r.rtt.OK {
+		style = st.muted
+	}
+	if !r.rtt.OK {
+		return []seg{{st.text, label}, {style, judgement}}
+	}
+	value := ms(r.rtt.Avg)
+	if r.rtt.Loss > 0 {
+		value += fmt.Sprintf(" %.0f%% loss", r.rtt.Loss)
+		style = st.warn
+	}
+	jstyle := style
+	if judgement == "budget 10 ms" {
+		jstyle = st.muted
+	}
+	if stale {
+		style, jstyle = st.muted, st.muted
+		judgement = staleAge + " old"
+	}
+	return []seg{{st.text, label}, {style, value}, {jstyle, "  " + judgement}}
 }
 
 // heading is a section's title, with a summary at the right.
@@ -276,60 +393,89 @@ func (f FabricPane) heading(w int, title string, summary seg) string {
 }
 
 func (f FabricPane) switchLines(w int, now time.Time) []string {
-	st := f.common.inks.fabric
 	d := f.dci
 	if len(d.switches) == 0 {
 		return nil
 	}
-	interval := d.health.Interval
-	if interval <= 0 {
-		interval = fabric.DefaultPollInterval
-	}
-	fresh := 0
 	lines := make([]string, 0, len(d.switches)+1)
-	for _, sw := range d.switches {
-		ago := now.Sub(sw.lastPoll)
-		var glyph seg
-		var right seg
-		switch {
-		case sw.reachable && !sw.lastPoll.IsZero() && ago <= 3*interval:
+	for i, sw := range d.switches {
+		glyph, right := f.switchState(i, now)
+		lines = append(lines, pair(w, f.switchName(sw, glyph), right))
+		if e := f.switchErr(sw); e != nil {
+			lines = append(lines, line(w, e...))
+		}
+	}
+	return append([]string{f.switchHeading(w, now)}, lines...)
+}
+
+// switchHeading is the switch section's title, with how many answer at now.
+func (f FabricPane) switchHeading(w int, now time.Time) string {
+	st := f.common.inks.fabric
+	d := f.dci
+	fresh := 0
+	for i := range d.switches {
+		if d.answering(i, now) {
 			fresh++
-			glyph, right = seg{st.ok, glyphOK}, seg{st.muted, age(ago) + " ago"}
-		case sw.lastPoll.IsZero():
-			glyph, right = seg{st.bad, glyphBad}, seg{st.bad, "STALE never polled"}
-		case !sw.reachable:
-			glyph, right = seg{st.bad, glyphBad}, seg{st.bad, "STALE " + age(ago)}
-		default:
-			glyph, right = seg{st.warn, glyphWarn}, seg{st.warn, "STALE " + age(ago)}
-		}
-		left := []seg{{glyph.ink, glyph.text + " "}, {st.text, sw.name}}
-		if sw.localPort != "" {
-			left = append(left, seg{st.muted, " :" + sw.localPort})
-		}
-		lines = append(lines, pair(w, left, right))
-		if !sw.reachable && sw.err != "" {
-			lines = append(lines, line(w, seg{text: "  "}, seg{st.bad, glyphNote + " "}, seg{st.muted, sw.err}))
 		}
 	}
 	summary := seg{st.ok, fmt.Sprintf("%d/%d answering", fresh, len(d.switches))}
 	if fresh < len(d.switches) {
 		summary.ink = st.bad
 	}
-	return append([]string{f.heading(w, "SWITCHES", summary)}, lines...)
+	return f.heading(w, "SWITCHES", summary)
 }
 
-// trunkLines is the trunk section in full (state, MTU, VLANs, members needing attention)
-// and short (one line a trunk).
-// silentSwitches are the switches not answering at now: their trunks are last known, not
-// current.
-func (f FabricPane) silentSwitches(now time.Time) map[string]bool {
-	interval := f.dci.health.Interval
+// switchState is the glyph of the i-th switch and what the right of its line says at now.
+// Which glyph depends on the clock only through answering; the right side shows an age.
+func (f FabricPane) switchState(i int, now time.Time) (glyph, right seg) {
+	st := f.common.inks.fabric
+	sw := f.dci.switches[i]
+	ago := now.Sub(sw.lastPoll)
+	switch {
+	case f.dci.answering(i, now):
+		return seg{st.ok, glyphOK}, seg{st.muted, age(ago) + " ago"}
+	case sw.lastPoll.IsZero():
+		return seg{st.bad, glyphBad}, seg{st.bad, "STALE never polled"}
+	case !sw.reachable:
+		return seg{st.bad, glyphBad}, seg{st.bad, "STALE " + age(ago)}
+	}
+	return seg{st.warn, glyphWarn}, seg{st.warn, "STALE " + age(ago)}
+}
+
+// switchName is the left of a switch's line: glyph, name and lab port.
+func (f FabricPane) switchName(sw switchView, glyph seg) []seg {
+	left := []seg{{glyph.ink, glyph.text + " "}, {f.common.inks.fabric.text, sw.name}}
+	if sw.localPort != "" {
+		left = append(left, seg{f.common.inks.fabric.muted, " :" + sw.localPort})
+	}
+	return left
+}
+
+// switchErr is the line under a switch that does not answer, or nil.
+func (f FabricPane) switchErr(sw switchView) []seg {
+	if sw.reachable || sw.err == "" {
+		return nil
+	}
+	st := f.common.inks.fabric
+	return []seg{{text: "  "}, {st.bad, glyphNote + " "}, {st.muted, sw.err}}
+}
+
+// answering reports whether the i-th switch answered within three poll intervals of now.
+func (d *dciView) answering(i int, now time.Time) bool {
+	sw := d.switches[i]
+	interval := d.health.Interval
 	if interval <= 0 {
 		interval = fabric.DefaultPollInterval
 	}
+	return sw.reachable && !sw.lastPoll.IsZero() && now.Sub(sw.lastPoll) <= 3*interval
+}
+
+// silentSwitches are the switches not answering at now: their trunks are last known, not
+// current.
+func (f FabricPane) silentSwitches(now time.Time) map[string]bool {
 	var silent map[string]bool
-	for _, sw := range f.dci.health.Switches {
-		if !sw.Reachable || sw.LastPoll.IsZero() || now.Sub(sw.LastPoll) > 3*interval {
+	for i, sw := range f.dci.health.Switches {
+		if !f.dci.answering(i, now) {
 			if silent == nil {
 				silent = map[string]bool{}
 			}
@@ -339,15 +485,35 @@ func (f FabricPane) silentSwitches(now time.Time) map[string]bool {
 	return silent
 }
 
-// Trunks whose data is stale (all of them, or those of a switch not answering) are drawn
-// muted with the stale glyph and say "was up": they tell what was, not what is. full is the
-// heading, then per trunk its title line, MTU and VLAN lines and members needing attention;
-// short is the heading and the title lines, in the same order (full extends short).
-func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[string]bool) (full, short []string) {
+// staleSummary is a section's summary when the data is stale.
+func (f FabricPane) staleSummary(staleAge string) seg {
+	return seg{f.common.inks.fabric.warn, "as of " + staleAge + " ago"}
+}
+
+// trunkLines is the trunk section in full (state, MTU, VLANs, members needing attention)
+// and short (one line a trunk). Trunks whose data is stale (all of them, or those of a
+// switch not answering) are drawn muted with the stale glyph and say "was up": they tell
+// what was, not what is. full is the heading, then per trunk its title line, MTU and VLAN
+// lines and members needing attention; short is the heading and the title lines, in the
+// same order (full extends short). Lines are cut to w, or, with wrap, wrapped (for the
+// scrolled content, where nothing is left out).
+func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[string]bool, wrap bool) (full, short []string) {
 	st := f.common.inks.fabric
 	d := f.dci
 	if len(d.trunks) == 0 {
 		return nil, nil
+	}
+	row := func(segs ...seg) []string {
+		if wrap {
+			return wrapSegs(w, 4, segs...)
+		}
+		return []string{line(w, segs...)}
+	}
+	titled := func(left []seg, right seg) []string {
+		if wrap {
+			return fullPair(w, left, right)
+		}
+		return []string{pair(w, left, right)}
 	}
 	up, unknown := 0, 0
 	for _, t := range d.trunks {
@@ -369,9 +535,9 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 		summary.text += fmt.Sprintf(", %d no data", unknown)
 	}
 	if stale {
-		summary = seg{st.warn, "as of " + staleAge + " ago"}
+		summary = f.staleSummary(staleAge)
 	}
-	head := f.heading(w, "DCI TRUNKS", summary)
+	head := f.heading(w, trunksTitle, summary)
 	short = []string{head}
 	var details []string
 	for i, t := range d.trunks {
@@ -387,9 +553,10 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 		switch {
 		case t.unknown:
 			glyph, style = glyphStale, st.muted
-			title := pair(w, []seg{{style, glyph + " "}, {st.muted, t.name}}, seg{st.warn, "no data"})
-			short = append(short, title)
-			details = append(details, title, line(w, seg{text: "  "}, seg{st.muted, "no fresh data from the switch"}))
+			title := titled([]seg{{style, glyph + " "}, {st.muted, t.name}}, seg{st.warn, "no data"})
+			short = append(short, title...)
+			details = append(details, title...)
+			details = append(details, row(seg{text: "  "}, seg{st.muted, "no fresh data from the switch"})...)
 			continue
 		case !t.up:
 			glyph, style = glyphBad, st.bad
@@ -405,10 +572,10 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 			state = "was " + state
 		}
 		style = muted(style)
-		title := pair(w, []seg{{style, glyph + " "}, {muted(st.text), t.name}},
+		title := titled([]seg{{style, glyph + " "}, {muted(st.text), t.name}},
 			seg{style, fmt.Sprintf("%s %d/%d", state, t.membersUp, t.members)})
-		short = append(short, title)
-		details = append(details, title)
+		short = append(short, title...)
+		details = append(details, title...)
 
 		mtu := seg{muted(st.text), "MTU ?"}
 		if t.mtu > 0 {
@@ -417,23 +584,23 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 				mtu = seg{muted(st.warn), mtu.text + " (<9000)"}
 			}
 		}
-		details = append(details,
-			line(w, seg{text: "  "}, mtu, seg{st.muted, "  allowed "}, seg{muted(st.text), t.allowed}),
-			line(w, seg{text: "  "}, seg{st.muted, "forwarding "}, seg{muted(st.text), t.forwarding}))
+		details = append(details, row(seg{text: "  "}, mtu, seg{st.muted, "  allowed "}, seg{muted(st.text), t.allowed})...)
+		details = append(details, row(seg{text: "  "}, seg{st.muted, "forwarding "}, seg{muted(st.text), t.forwarding})...)
 		for _, n := range t.notes {
 			g := seg{muted(st.warn), glyphWarn + " "}
 			if n.bad {
 				g = seg{muted(st.bad), glyphBad + " "}
 			}
-			details = append(details, line(w, seg{text: "  "}, g, seg{muted(st.text), n.text}))
+			details = append(details, row(seg{text: "  "}, g, seg{muted(st.text), n.text})...)
 		}
 	}
 	return append([]string{head}, details...), short
 }
 
-// vlanLines is the VLANs-in-use section: its heading, the carried and unknown lists, and one
-// item a VLAN not carried, with its reason. Stale data judges nothing: every VLAN is "?".
-func (f FabricPane) vlanLines(w int, stale bool) (head []string, ok []string, bad [][]string) {
+// vlanLines is the VLANs-in-use section: its heading, the carried and unknown lists (of at
+// most listLines lines each), and one item a VLAN not carried, with its reason (at most
+// itemLines lines). Stale data judges nothing: every VLAN is "?".
+func (f FabricPane) vlanLines(w int, stale bool, listLines, itemLines int) (head []string, ok []string, bad [][]string) {
 	st := f.common.inks.fabric
 	d := f.dci
 	const title = "VLANS IN USE"
@@ -442,7 +609,7 @@ func (f FabricPane) vlanLines(w int, stale bool) (head []string, ok []string, ba
 		return []string{f.heading(w, title, seg{st.muted, "none"})}, nil, nil
 	case stale:
 		head = []string{f.heading(w, title, seg{st.warn, "not judged: stale"})}
-		return head, pack(seg{st.warn, glyphUnknown}, vlanRangeItems(d.inUse), st.muted, w, maxVLANListLines), nil
+		return head, pack(seg{st.warn, glyphUnknown}, vlanRangeItems(d.inUse), st.muted, w, listLines), nil
 	}
 	summary := seg{st.ok, fmt.Sprintf("%d/%d carried", len(d.carried), d.known())}
 	if len(d.notCarried) > 0 {
@@ -453,27 +620,27 @@ func (f FabricPane) vlanLines(w int, stale bool) (head []string, ok []string, ba
 	}
 	head = []string{f.heading(w, title, summary)}
 	if len(d.carried) > 0 {
-		ok = append(ok, pack(seg{st.ok, glyphCarried}, vlanRangeItems(d.carried), st.text, w, maxVLANListLines)...)
+		ok = append(ok, pack(seg{st.ok, glyphCarried}, vlanRangeItems(d.carried), st.text, w, listLines)...)
 	}
 	if len(d.unknown) > 0 {
-		ok = append(ok, pack(seg{st.muted, glyphUnknown}, vlanRangeItems(d.unknown), st.muted, w, maxVLANListLines)...)
+		ok = append(ok, pack(seg{st.muted, glyphUnknown}, vlanRangeItems(d.unknown), st.muted, w, listLines)...)
 	}
 	for _, v := range d.notCarried {
-		item := hanging(seg{st.bad, glyphBad}, fmt.Sprintf("%d %s", v.id, v.reason), st.text, w, maxItemLines)
+		item := hanging(seg{st.bad, glyphBad}, fmt.Sprintf("%d %s", v.id, v.reason), st.text, w, itemLines)
 		bad = append(bad, item)
 	}
 	return head, ok, bad
 }
 
-// findingLines is the findings heading and one item a finding. Stale findings are the
-// last ones the monitor made: the heading says how old.
-func (f FabricPane) findingLines(w int, stale bool, staleAge string) (head []string, items [][]string) {
+// findingLines is the findings heading and one item a finding, of at most itemLines lines.
+// Stale findings are the last ones the monitor made: the heading says how old.
+func (f FabricPane) findingLines(w int, stale bool, staleAge string, itemLines int) (head []string, items [][]string) {
 	st := f.common.inks.fabric
 	d := f.dci
 	var summary seg
 	switch {
 	case stale:
-		summary = seg{st.warn, "as of " + staleAge + " ago"}
+		summary = f.staleSummary(staleAge)
 	case len(d.findings) == 0:
 		summary = seg{st.ok, "none"}
 	case d.worst == fabric.SeverityBlock:
@@ -481,12 +648,12 @@ func (f FabricPane) findingLines(w int, stale bool, staleAge string) (head []str
 	default:
 		summary = seg{st.warn, fmt.Sprint(len(d.findings))}
 	}
-	head = []string{f.heading(w, "FINDINGS", summary)}
+	head = []string{f.heading(w, findingsTitle, summary)}
 	if stale && len(d.findings) == 0 {
 		return head, [][]string{{line(w, seg{st.muted, "none then"})}}
 	}
 	for _, fd := range d.findings {
-		items = append(items, hanging(f.severityGlyph(fd.Severity), fd.Message, st.text, w, maxItemLines))
+		items = append(items, hanging(f.severityGlyph(fd.Severity), fd.Message, st.text, w, itemLines))
 	}
 	return head, items
 }

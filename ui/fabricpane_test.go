@@ -324,9 +324,7 @@ func TestFabricDown(t *testing.T) {
 // When the pane is short, the verdict, RTT, VLANs not carried and findings stay; then come
 // the carried VLANs, the trunks a line each, the switches, the trunks in full.
 func TestFabricShortPaneKeepsWhatMatters(t *testing.T) {
-	h := vlan120Removed()
-	h.Findings = append(h.Findings, memberDown().Findings...)
-	m := newTestModel(t, newFakeEngine(withFabric(h)()), 160, 20)
+	m := newTestModel(t, newFakeEngine(withFabric(vlan120AndMemberDown())()), 160, 20)
 	lines := paneLines(m)
 	wantLines(t, "pane", lines, "▲ 3 problems", "RTT mia→atl", "RTT atl→mia", "✗ 120 not allowed", "✗ 300 not allowed", "FINDINGS", "✗ VLAN 120 is not carried", "more")
 	wantNot(t, "pane", lines, "forwarding", "SWITCHES")

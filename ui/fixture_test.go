@@ -342,6 +342,14 @@ func memberDown() fabric.Health {
 	return h
 }
 
+// vlan120AndMemberDown is both at once: three findings, more than the fabric column shows
+// unfocused at 120x30 ("… 1 more").
+func vlan120AndMemberDown() fabric.Health {
+	h := vlan120Removed()
+	h.Findings = append(h.Findings, memberDown().Findings...)
+	return h
+}
+
 // switchUnreachable has atl-dci-n7k-01 refusing SSH for 47 s; the monitor still polls the
 // others, so the picture as a whole is fresh. It knows nothing new of the Atlanta edge's
 // trunk, so the VLANs it would carry are unknown; VLAN 300, which Miami does not allow, is

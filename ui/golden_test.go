@@ -104,6 +104,18 @@ func TestGolden(t *testing.T) {
 		teatest.RequireEqualOutput(t, out)
 	})
 
+	// The fabric pane focused and scrolled to the end: the finding the column leaves out
+	// unfocused ("… 1 more") is read whole.
+	t.Run("120x30_fabric_focused_end", func(t *testing.T) {
+		out := screen(t, newFakeEngine(withFabric(vlan120AndMemberDown())()), 120, 30, "… 1 more", func(tm *teatest.TestModel) {
+			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+			tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+			tm.Type("G")
+			waitFor(t, tm, "of 2 members")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
+
 	t.Run("120x30_site_b_down_full_help", func(t *testing.T) {
 		e := newFakeEngine(testState())
 		out := screen(t, e, 120, 30, "Atlanta (site B)", func(tm *teatest.TestModel) {

@@ -36,6 +36,15 @@ var scenarios = []struct {
 	{"fabric_down", withFabric(dciDown()), []string{"G", "?"}},
 	{"fabric_not_configured", withFabric(fabric.Health{}), nil},
 	{"fabric_hostile", hostileFabricState, []string{"end"}},
+	// The fabric pane focused (on wide terminals; narrow ones cycle back to site A) and
+	// scrolled: its full content, a window of it, the position in its border.
+	{"fabric_focused_end", withFabric(vlan120AndMemberDown()), []string{"tab", "tab", "G"}},
+	{"fabric_focused_hostile", hostileFabricState, []string{"shift+tab", "pgdown", "j", "j"}},
+	{"fabric_focused_hostile_end", hostileFabricState, []string{"shift+tab", "G", "?"}},
+	{"fabric_focused_stale", withFabric(staleFabric()), []string{"shift+tab", "G"}},
+	{"fabric_focused_down", withFabric(dciDown()), []string{"shift+tab", "f"}},
+	{"fabric_focused_not_configured", withFabric(fabric.Health{}), []string{"shift+tab", "G"}},
+	{"fabric_focused_waiting", func() backend.State { return backend.State{} }, []string{"shift+tab", "j"}},
 }
 
 // hostileState has names, hosts and errors that would break a naive layout: very long, wide
@@ -128,5 +137,20 @@ func TestNoColor(t *testing.T) {
 	m = pressAll(t, m, "tab")
 	if top := strings.Split(m.View(), "\n")[0]; !strings.HasPrefix(top, "┌─") || !strings.Contains(top, "┏━") {
 		t.Errorf("focus mark did not move with tab: %q", top)
+	}
+
+	// The fabric pane, focused on a wide terminal, is marked the same way.
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = pressAll(t, m, "tab", "G")
+	view = m.View()
+	if strings.Contains(view, "\x1b[") {
+		t.Fatalf("NO_COLOR view has escape sequences: %q", view)
+	}
+	lines = strings.Split(view, "\n")
+	if top := lines[0]; strings.Contains(top, "┏━ Miami") || strings.Contains(top, "┏━ Atlanta") || !strings.Contains(top, "┏━ DCI fabric") {
+		t.Errorf("fabric focus not drawn with the thick border: %q", top)
+	}
+	if bottom := lines[len(lines)-2]; !strings.HasSuffix(bottom, "━┛") || !strings.Contains(bottom, "/") {
+		t.Errorf("focused fabric's bottom border: %q", bottom)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -52,6 +53,19 @@ func pair(w int, left []seg, right seg) string {
 		return line(w-rw-1, left...) + " " + right.ink.paint(right.text)
 	}
 	return line(w, left...) + strings.Repeat(" ", w-lw-rw) + right.ink.paint(right.text)
+}
+
+// fullPair is pair for text that must be read in full: when left and right don't fit on one
+// line, left is wrapped over the lines it needs and right goes on a line of its own.
+func fullPair(w int, left []seg, right seg) []string {
+	if segsWidth(left)+1+ansi.StringWidth(right.text) <= w {
+		return []string{pair(w, left, right)}
+	}
+	out := wrapSegs(w, 2, left...)
+	if right.text != "" {
+		out = append(out, pair(w, nil, right))
+	}
+	return out
 }
 
 // hanging wraps text after a two-cell prefix ("✗ "), the next lines indented to match, into
@@ -175,4 +189,106 @@ func lineTotal(items [][]string) int {
 		n += len(it)
 	}
 	return n
+}
+
+// wrapSegs lays segs out over as many lines of w cells as they need, for text that must be
+// read in full: it breaks at spaces and after commas (VLAN lists are "100-119,121-150"),
+// indents the lines after the first by indent cells, and cuts a word longer than a line
+// across lines. Text with no space or comma between two segs is not broken there.
+func wrapSegs(w, indent int, segs ...seg) []string {
+	if w-indent < 2 {
+		return []string{line(w, segs...)}
+	}
+	// A unit is what may not be broken: the parts of a word, each in its ink.
+	type part struct {
+		ink  ink
+		text string
+	}
+	type unit struct {
+		spaces int // before it
+		width  int
+		parts  []part
+	}
+	var units []unit
+	open := false // the last unit may grow: no space or comma since
+	spaces := 0
+	for _, s := range segs {
+		start := -1
+		flush := func(end int) {
+			if start < 0 || end <= start {
+				return
+			}
+			if !open {
+				units = append(units, unit{spaces: spaces})
+				spaces, open = 0, true
+			}
+			u := &units[len(units)-1]
+			u.parts = append(u.parts, part{s.ink, s.text[start:end]})
+			u.width += ansi.StringWidth(s.text[start:end])
+			start = -1
+		}
+		for i, r := range s.text {
+			switch {
+			case r == ' ':
+				flush(i)
+				open = false
+				spaces++
+			case start < 0:
+				start = i
+			}
+			if r == ',' {
+				flush(i + 1)
+				open = false
+			}
+		}
+		flush(len(s.text))
+	}
+
+	var out []string
+	var b strings.Builder
+	used, lineStart := 0, 0 // cells on this line; cells of its indent
+	next := func() {
+		out = append(out, b.String())
+		b.Reset()
+		b.WriteString(strings.Repeat(" ", indent))
+		used, lineStart = indent, indent
+	}
+	for _, u := range units {
+		lead := u.spaces
+		// A unit that fits no line is cut where it is, rather than after an early break.
+		if used > lineStart && used+lead+u.width > w && u.width <= w-indent {
+			next()
+		}
+		if used == lineStart && len(out) > 0 {
+			lead = 0 // a continuation line starts at its indent
+		}
+		lead = min(lead, w-used)
+		b.WriteString(strings.Repeat(" ", lead))
+		used += lead
+		for _, p := range u.parts {
+			text := p.text
+			for text != "" {
+				if used >= w {
+					next()
+				}
+				head := text
+				if ansi.StringWidth(text) > w-used {
+					head = ansi.Truncate(text, w-used, "")
+				}
+				if head == "" { // a character wider than what is left of a line
+					if used == lineStart { // wider than any line: drop it
+						_, size := utf8.DecodeRuneInString(text)
+						text = text[size:]
+						continue
+					}
+					next()
+					continue
+				}
+				p.ink.write(&b, head)
+				used += ansi.StringWidth(head)
+				text = text[len(head):]
+			}
+		}
+	}
+	return append(out, b.String())
 }

@@ -1,6 +1,7 @@
 // Package ui is the vmcross console: two site panes side by side, the DCI fabric's health
-// (a column on wide terminals, a strip on narrow ones), a help bar. It reaches the back end only through Engine, and receives its States as
-// messages; nothing in Update or View blocks.
+// (a column on wide terminals, which takes the focus and scrolls like the site panes; a strip
+// on narrow ones), a help bar. It reaches the back end only through Engine, and receives its
+// States as messages; nothing in Update or View blocks.
 package ui
 
 import (
@@ -42,6 +43,10 @@ const (
 	fabricMaxW = 48
 )
 
+// focusFabric is Model.focus when the fabric pane has the keys, which it can have only on
+// wide terminals: the strip of narrow ones is not a pane.
+const focusFabric = 2
+
 // Model is the console's root: it routes keys, sizes and States to the panes, and lays
 // them out. Build it with New.
 type Model struct {
@@ -51,11 +56,12 @@ type Model struct {
 	states <-chan backend.State // nil until subscribed, and after the engine closed it
 	gen    uint64               // Gen of the newest State shown
 
-	sites  [2]SitePane
-	fabric FabricPane
-	focus  int // index into sites
-	help   help.Model
-	lay    layout
+	sites    [2]SitePane
+	fabric   FabricPane
+	focus    int // index into sites, or focusFabric
+	lastSite int // the site pane focused last: where the keys go back from the fabric pane
+	help     help.Model
+	lay      layout
 }
 
 // layout is where things go at the current size; set by relayout, read by View.
@@ -109,7 +115,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.states = nil
 		return m, nil
 	case tickMsg:
-		return m, tick() // View reads the clock; nothing else to do
+		// View reads the clock; the fabric pane may have to rebuild its scrolled content
+		// when the clock turns its data stale.
+		var cmd tea.Cmd
+		m.fabric, cmd = m.fabric.Update(msg)
+		return m, tea.Batch(cmd, tick())
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.onKeys(msg.Runes)
@@ -158,7 +168,7 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	}
 	// A focused text input gets the keys alone: q is a letter there.
-	if m.sites[m.focus].Filtering() {
+	if m.filtering() {
 		return m.toFocused(msg)
 	}
 	switch {
@@ -172,17 +182,34 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, keys.NextPane):
 		m.setFocus(m.focus + 1)
+		m.relayout() // the help bar is the focused pane's
 		return m, nil
 	case key.Matches(msg, keys.PrevPane):
 		m.setFocus(m.focus - 1)
+		m.relayout()
 		return m, nil
+	case m.focus == focusFabric && key.Matches(msg, keys.Filter):
+		// The fabric pane has no filter: / filters the site pane the keys came from, so
+		// "/vlan120" finds the VMs on a VLAN a finding names (and "q" in it is a letter).
+		m.setFocus(m.lastSite)
+		m.relayout()
+		return m.toFocused(msg)
 	}
 	return m.toFocused(msg)
 }
 
-// toFocused hands msg to the focused site pane.
+// filtering reports whether the focused pane is a site pane typing a filter.
+func (m Model) filtering() bool {
+	return m.focus < len(m.sites) && m.sites[m.focus].Filtering()
+}
+
+// toFocused hands msg to the focused pane.
 func (m Model) toFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	if m.focus == focusFabric {
+		m.fabric, cmd = m.fabric.Update(msg)
+		return m, cmd
+	}
 	m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
 	return m, cmd
 }
@@ -198,23 +225,39 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 	return m, tea.Quit
 }
 
+// setFocus gives the keys to pane i, counting round: site A, site B, and on wide terminals
+// the fabric pane.
 func (m *Model) setFocus(i int) {
 	n := len(m.sites)
-	m.sites[m.focus].Blur()
+	if m.lay.wide {
+		n++
+	}
+	if m.focus == focusFabric {
+		m.fabric.Blur()
+	} else {
+		m.sites[m.focus].Blur()
+	}
 	m.focus = ((i % n) + n) % n
-	m.sites[m.focus].Focus()
+	if m.focus == focusFabric {
+		m.fabric.Focus()
+	} else {
+		m.sites[m.focus].Focus()
+		m.lastSite = m.focus
+	}
 }
 
 // relayout sizes the panes for the terminal and the help bar.
 func (m *Model) relayout() {
 	w, h := m.common.Width, m.common.Height
-	m.lay = layout{tooSmall: w < MinWidth || h < MinHeight}
+	m.lay = layout{tooSmall: w < MinWidth || h < MinHeight, wide: w >= WideWidth}
+	if !m.lay.wide && m.focus == focusFabric {
+		m.setFocus(m.lastSite) // the fabric became the strip, which is no pane
+	}
 	if m.lay.tooSmall {
 		return
 	}
 	m.help.Width = w
 	m.lay.helpH = min(lineCount(m.help.View(m.helpKeys())), max(h/3, 1))
-	m.lay.wide = w >= WideWidth
 	stripH := 1
 	if m.lay.wide {
 		stripH = 0
@@ -234,12 +277,17 @@ func (m *Model) relayout() {
 // helpKeys is what the help bar shows: the focused pane's keys, then the global ones.
 func (m Model) helpKeys() helpKeys {
 	k := m.common.KeyMap
-	p := m.sites[m.focus]
-	short := p.ShortHelp()
-	if !p.Filtering() {
+	var short []key.Binding
+	var full [][]key.Binding
+	if m.focus == focusFabric {
+		short, full = m.fabric.ShortHelp(), m.fabric.FullHelp()
+	} else {
+		short, full = m.sites[m.focus].ShortHelp(), m.sites[m.focus].FullHelp()
+	}
+	if !m.filtering() {
 		short = append(short, k.NextPane, k.Help, k.Quit)
 	}
-	full := append(p.FullHelp(), []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Help, k.Quit})
+	full = append(full, []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Help, k.Quit})
 	return helpKeys{short: short, full: full}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/fabric"
 )
 
 func selectedName(t *testing.T, p SitePane) string {
@@ -423,5 +425,344 @@ func TestRefreshKey(t *testing.T) {
 	m = pressAll(t, m, "esc", "?")
 	if !strings.Contains(m.View(), "poll switches now") {
 		t.Error("the full help does not list r")
+	}
+}
+
+// focusOn reports which pane has the keys, checking that exactly one does: 0 and 1 are the
+// site panes, focusFabric the fabric pane.
+func focusOn(t *testing.T, m Model) int {
+	t.Helper()
+	var on []int
+	for i := range m.sites {
+		if m.sites[i].Focused() {
+			on = append(on, i)
+		}
+	}
+	if m.fabric.Focused() {
+		on = append(on, focusFabric)
+	}
+	if len(on) != 1 || on[0] != m.focus {
+		t.Fatalf("focused panes %v, m.focus %d", on, m.focus)
+	}
+	return m.focus
+}
+
+func TestTabCyclesThroughFabricOnWide(t *testing.T) {
+	m := newTestModel(t, newFakeEngine(testState()), 120, 30)
+	for _, step := range []struct {
+		key  string
+		want int
+	}{
+		{"tab", 1}, {"tab", focusFabric}, {"tab", 0},
+		{"shift+tab", focusFabric}, {"shift+tab", 1}, {"shift+tab", 0},
+	} {
+		m = pressAll(t, m, step.key)
+		if got := focusOn(t, m); got != step.want {
+			t.Fatalf("%s: focus on %d, want %d", step.key, got, step.want)
+		}
+	}
+
+	// On a narrow terminal the fabric is a strip, not a pane: tab cycles the two sites.
+	m = newTestModel(t, newFakeEngine(testState()), 119, 30)
+	for _, want := range []int{1, 0, 1, 0} {
+		if m = pressAll(t, m, "tab"); focusOn(t, m) != want {
+			t.Fatalf("narrow tab: focus on %d, want %d", m.focus, want)
+		}
+	}
+	if m = pressAll(t, m, "shift+tab"); focusOn(t, m) != 1 {
+		t.Fatalf("narrow shift+tab: focus on %d, want 1", m.focus)
+	}
+}
+
+// When the terminal narrows under a focused fabric pane, the keys go back to the site pane
+// they came from.
+func TestNarrowingTakesFocusFromFabric(t *testing.T) {
+	for _, c := range []struct {
+		keys []string
+		site int
+	}{{[]string{"shift+tab"}, 0}, {[]string{"tab", "tab"}, 1}} {
+		m := pressAll(t, newTestModel(t, newFakeEngine(testState()), 120, 30), c.keys...)
+		if focusOn(t, m) != focusFabric {
+			t.Fatalf("%v should focus the fabric", c.keys)
+		}
+		m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+		if focusOn(t, m) != c.site {
+			t.Fatalf("%v, narrowed: focus on %d, want %d", c.keys, m.focus, c.site)
+		}
+		if m = pressAll(t, m, "j"); m.sites[c.site].cursor != 1 {
+			t.Errorf("%v: keys do not reach site %d after narrowing", c.keys, c.site)
+		}
+	}
+}
+
+// fabricFocused is the console at w×h showing s, with the fabric pane focused.
+func fabricFocused(t *testing.T, s backend.State, w, h int) Model {
+	t.Helper()
+	m := pressAll(t, newTestModel(t, newFakeEngine(s), w, h), "tab", "tab")
+	if focusOn(t, m) != focusFabric {
+		t.Fatal("tab, tab did not focus the fabric")
+	}
+	return m
+}
+
+func TestFabricScrolls(t *testing.T) {
+	m := fabricFocused(t, withFabric(vlan120AndMemberDown())(), 120, 30)
+	n, h := len(m.fabric.full.lines), m.fabric.innerHeight()
+	if n <= h+h/2 {
+		t.Fatalf("full content has %d lines for a pane of %d: too few to test paging", n, h)
+	}
+	end := n - h
+	for _, s := range []struct {
+		keys []string
+		want int // offset
+	}{
+		{nil, 0},
+		{[]string{"j"}, 1},
+		{[]string{"j", "down"}, 3},
+		{[]string{"k"}, 2},
+		{[]string{"G"}, end},
+		{[]string{"j"}, end}, // stops at the end
+		{[]string{"g"}, 0},
+		{[]string{"k", "up"}, 0}, // stops at the top
+		{[]string{"pgdown"}, min(h, end)},
+		{[]string{"pgdown", "pgdown"}, end},
+		{[]string{"pgup"}, max(end-h, 0)},
+		{[]string{"home"}, 0},
+		{[]string{"end"}, end},
+		{[]string{"b", "f"}, end},
+	} {
+		m = pressAll(t, m, s.keys...)
+		if m.fabric.offset != s.want {
+			t.Errorf("after %v: offset %d, want %d", s.keys, m.fabric.offset, s.want)
+		}
+	}
+	if view := m.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", n, n)) {
+		t.Errorf("at the end the border does not say %d/%d:\n%s", n, n, view)
+	}
+	m = pressAll(t, m, "g")
+	if view := m.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", h, n)) {
+		t.Errorf("at the top the border does not say %d/%d:\n%s", h, n, view)
+	}
+	// Content that fits has no position to show.
+	m = fabricFocused(t, withFabric(fabric.Health{})(), 120, 30)
+	if lines := strings.Split(m.fabric.View(), "\n"); strings.Contains(lines[len(lines)-1], "/") {
+		t.Errorf("short content shows a position: %q", lines[len(lines)-1])
+	}
+}
+
+// A new State keeps the scroll offset; content that shrinks, or a pane that grows, clamps it.
+func TestFabricScrollAcrossStatesAndSizes(t *testing.T) {
+	e := newFakeEngine(withFabric(vlan120AndMemberDown())())
+	m := pressAll(t, newTestModel(t, e, 120, 30), "tab", "tab", "j", "j", "j")
+	next := withFabric(vlan120AndMemberDown())()
+	next.Gen = 3
+	m = update(t, m, stateMsg{next})
+	if m.fabric.offset != 3 {
+		t.Errorf("new State: offset %d, want 3 kept", m.fabric.offset)
+	}
+	if m.fabric.full.dci != m.fabric.dci {
+		t.Error("new State: full content not rebuilt")
+	}
+
+	m = pressAll(t, m, "G")
+	long := m.fabric.offset
+	healthy := testState()
+	healthy.Gen = 4
+	m = update(t, m, stateMsg{healthy})
+	n, h := len(m.fabric.full.lines), m.fabric.innerHeight()
+	if want := max(n-h, 0); want >= long || m.fabric.offset != want {
+		t.Errorf("shorter content: offset %d, want %d (was %d)", m.fabric.offset, want, long)
+	}
+	if !strings.Contains(m.fabric.View(), fmt.Sprintf(" %d/%d ", n, n)) {
+		t.Errorf("after clamping, the last line is not at the bottom:\n%s", m.fabric.View())
+	}
+
+	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 60})
+	n, h = len(m.fabric.full.lines), m.fabric.innerHeight()
+	if want := max(n-h, 0); m.fabric.offset != want {
+		t.Errorf("taller pane: offset %d, want %d", m.fabric.offset, want)
+	}
+}
+
+// A finding the unfocused column leaves out ("… 1 more") can be read in full by scrolling.
+func TestFabricEndShowsFindingsLeftOut(t *testing.T) {
+	const last = "mia-dci-n7k-01 Ethernet3/2 is down: port-channel10 runs on 1 of 2 members"
+	m := newTestModel(t, newFakeEngine(withFabric(vlan120AndMemberDown())()), 120, 30)
+	wantLines(t, "unfocused pane", paneLines(m), "… 1 more")
+	if strings.Contains(squeeze(paneLines(m)...), squeeze(last)) {
+		t.Fatal("the last finding fits unfocused: the test shows nothing")
+	}
+	m = pressAll(t, m, "tab", "tab", "G")
+	if got := squeeze(paneLines(m)...); !strings.Contains(got, squeeze(last)) {
+		t.Errorf("scrolled to the end, the last finding is not whole:\n%s", strings.Join(paneLines(m), "\n"))
+	}
+	wantNot(t, "focused pane", paneLines(m), "more")
+}
+
+// Scrolled through, the focused pane shows every finding and every VLAN not carried of a
+// fabric with more of them than any screen, each message whole.
+func TestFabricScrollShowsEverything(t *testing.T) {
+	s := hostileFabricState()
+	m := fabricFocused(t, s, 120, 30)
+	content := scrollThrough(t, m)
+	all := squeeze(content...)
+	for _, f := range s.Fabric.Findings {
+		if !strings.Contains(all, squeeze(clean(f.Message))) {
+			t.Errorf("finding not shown whole: %q", f.Message)
+		}
+	}
+	for _, want := range []string{
+		"2001 pruned on atl", "2059 pruned on atl", // the last VLAN not carried
+		"allowed 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31,33,35,2000-2002,4094", // wrapped after commas
+		"connection reset by peer " + strings.Repeat("x", 80),                     // the switch's error
+		"mia-dist-c6k-01.with.a.very.long.domain.example.internal",                // a name longer than the pane
+	} {
+		if !strings.Contains(all, squeeze(want)) {
+			t.Errorf("scrolled content lacks %q", want)
+		}
+	}
+	wantNot(t, "scrolled content", content, ellipsis)
+}
+
+// scrollThrough pages through the focused fabric pane from the top and returns its full
+// content as shown, borders stripped.
+func scrollThrough(t *testing.T, m Model) []string {
+	t.Helper()
+	m = pressAll(t, m, "g")
+	n := len(m.fabric.full.lines)
+	content := make([]string, n)
+	for {
+		for i, l := range paneLines(m)[1 : m.fabric.height-1] {
+			if m.fabric.offset+i < n {
+				content[m.fabric.offset+i] = l
+			}
+		}
+		if m.fabric.offset == m.fabric.maxOffset() {
+			return content
+		}
+		m = pressAll(t, m, "pgdown")
+	}
+}
+
+// squeeze is text with every space gone, so that text wrapped or cut across lines compares
+// equal to the text it came from.
+func squeeze(text ...string) string {
+	return strings.Join(strings.Fields(strings.Join(text, " ")), "")
+}
+
+// While the fabric pane has the keys, the site panes' cursors and filters stay as they are;
+// q, ? and r still work, and / filters the site pane the keys came from.
+func TestKeysWhileFabricFocused(t *testing.T) {
+	e := newFakeEngine(withFabric(vlan120AndMemberDown())())
+	m := pressAll(t, newTestModel(t, e, 120, 30), "j", "tab", "j", "j", "tab")
+	m = pressAll(t, m, "j", "down", "G", "pgup", "enter", "esc", "x", "f", "g", "j")
+	if m.sites[0].cursor != 1 || m.sites[1].cursor != 2 {
+		t.Errorf("site cursors moved: %d and %d, want 1 and 2", m.sites[0].cursor, m.sites[1].cursor)
+	}
+	for i := range m.sites {
+		if m.sites[i].Filtering() || m.sites[i].Query() != "" {
+			t.Errorf("site %d: filtering=%v query=%q", i, m.sites[i].Filtering(), m.sites[i].Query())
+		}
+	}
+	if focusOn(t, m) != focusFabric || m.fabric.offset != 1 {
+		t.Errorf("focus %d, offset %d: want the fabric, scrolled to 1", m.focus, m.fabric.offset)
+	}
+
+	// The help bar is the fabric pane's: scrolling, no filter.
+	bar := strings.Split(m.View(), "\n")[29]
+	for _, want := range []string{"↓/j down", "pgdn/f page down", "end/G last", "tab next pane", "q quit"} {
+		if !strings.Contains(bar, want) {
+			t.Errorf("help bar lacks %q: %q", want, bar)
+		}
+	}
+	if strings.Contains(bar, "filter") {
+		t.Errorf("help bar offers the filter: %q", bar)
+	}
+	m = pressAll(t, m, "?")
+	view := m.View()
+	for _, want := range []string{"page up", "first", "last", "previous pane", "poll switches now"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("full help lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "filter") {
+		t.Errorf("full help offers the filter:\n%s", view)
+	}
+	if focusOn(t, m) != focusFabric || m.fabric.innerHeight() != m.sites[0].innerHeight() {
+		t.Error("? moved the focus or sized the fabric unlike the sites")
+	}
+
+	_, cmd := press(t, m, "r")
+	if cmd == nil {
+		t.Fatal("r returned no command")
+	}
+	cmd()
+	if e.refreshes != 1 {
+		t.Errorf("r: refreshes = %d, want 1", e.refreshes)
+	}
+	if _, cmd := press(t, m, "q"); !isQuit(cmd) {
+		t.Error("q did not quit")
+	}
+
+	// / goes back to site B, where the keys came from, and filters there; typed fast, the
+	// rest of "/vlan120" goes into the filter.
+	next, _ := pressAll(t, m, "?").Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/vlan120")})
+	m = next.(Model)
+	if focusOn(t, m) != 1 || !m.sites[1].Filtering() || m.sites[1].Query() != "vlan120" {
+		t.Fatalf("/vlan120 from the fabric: focus %d, filtering %v, query %q", m.focus, m.sites[1].Filtering(), m.sites[1].Query())
+	}
+	if m.sites[0].Query() != "" || m.fabric.offset != 1 {
+		t.Errorf("site A query %q, fabric offset %d", m.sites[0].Query(), m.fabric.offset)
+	}
+	if got := m.sites[1].Visible(); got != 20 {
+		t.Errorf("vlan120 shows %d VMs of site B, want 20", got)
+	}
+}
+
+// The focused pane draws its ages at each frame, from lines built once; the clock turning
+// the data stale changes the lines, at once in View and for good at the next tick.
+func TestFabricFocusedFollowsTheClock(t *testing.T) {
+	now := testNow
+	opts := testOptions()
+	opts.Now = func() time.Time { return now }
+	m := New(newFakeEngine(withFabric(vlan120AndMemberDown())()), opts)
+	m = pressAll(t, update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30}), "tab", "tab")
+	built := m.fabric.full.lines
+	wantLines(t, "pane", paneLines(m), "▲ 3 problems       polled 2s ago", "● mia-dci-n7k-01          2s ago")
+
+	now = now.Add(3 * time.Second)
+	wantLines(t, "pane", paneLines(m), "▲ 3 problems       polled 5s ago", "● mia-dci-n7k-01          5s ago")
+	m = update(t, m, tickMsg{})
+	if &m.fabric.full.lines[0] != &built[0] {
+		t.Error("a tick that changes only ages rebuilt the content")
+	}
+
+	now = now.Add(11 * time.Second) // polled 16 s ago: stale
+	wantLines(t, "pane, before the tick", paneLines(m), "◌ stale 16s", "DCI TRUNKS         as of 16s ago", "◌ mia-dci-n7k-01 Po10 was up 2/2")
+	m = update(t, m, tickMsg{})
+	if !m.fabric.full.stale || !m.fabric.full.validAt(m.fabric.dci, m.fabric.innerWidth(), now) {
+		t.Error("the tick did not rebuild the content for stale data")
+	}
+	now = now.Add(time.Second)
+	wantLines(t, "pane", paneLines(m), "◌ stale 17s", "RTT mia→atl 2.0 ms  17s old")
+	wantLines(t, "pane at the end", paneLines(pressAll(t, m, "G")), "FINDINGS           as of 17s ago")
+}
+
+// A focused View copies the lines on screen; it does not lay out the content again, so it
+// costs the same however many findings there are.
+func TestFabricFocusedViewCost(t *testing.T) {
+	withFindings := func(n int) Model {
+		h := vlan120AndMemberDown()
+		for i := 0; i < n; i++ {
+			h.Findings = append(h.Findings, fabric.Finding{Code: fabric.CodeVLANUnverified, Severity: fabric.SeverityInfo,
+				Message: fmt.Sprintf("VLAN %d cannot be checked: mia-dist-c6k-01 gave no data about it this round", 2000+i)})
+		}
+		return pressAll(t, fabricFocused(t, withFabric(h)(), 120, 30), "G")
+	}
+	small, big := withFindings(10), withFindings(1000)
+	a := testing.AllocsPerRun(20, func() { _ = small.View() })
+	b := testing.AllocsPerRun(20, func() { _ = big.View() })
+	if b > a*1.05+5 {
+		t.Errorf("View allocates %.0f times with 1,000 findings, %.0f with 10", b, a)
 	}
 }
