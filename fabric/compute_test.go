@@ -593,3 +593,14 @@ func TestComputeLocalVLAN(t *testing.T) {
 		t.Errorf("VLAN 120 removed on both edges is local: %+v", v)
 	}
 }
+
+func TestNonAED(t *testing.T) {
+	for state, want := range map[string]bool{
+		"inactive(NA)": true, "inactive(Non AED)": true, "active": false,
+		"inactive(NFC)": false, "inactive(OD)": false, "inactive(VD)": false,
+	} {
+		if got := nonAED(state); got != want {
+			t.Errorf("nonAED(%q) = %v, want %v", state, got, want)
+		}
+	}
+}

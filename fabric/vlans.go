@@ -141,9 +141,17 @@ func (v *switchView) vlanReasons(id int) []reason {
 			add(rankOTVAdjacency, "OTV adjacency down on %s", name)
 		case !ok:
 			add(rankOTVVLAN, "not extended by OTV on %s", name)
-		case !o.Active:
+		case !o.Active && !nonAED(o.State):
 			add(rankOTVVLAN, "not extended by OTV on %s (%s)", name, o.State)
 		}
 	}
 	return append(rs, v.missing...)
+}
+
+// nonAED reports an OTV VLAN state that says another edge device of the same site is the
+// authoritative edge device for the VLAN ("inactive(NA)", "inactive(Non AED)"): in a
+// multihomed site only one edge forwards each VLAN, and that is not a fault.
+func nonAED(state string) bool {
+	s := strings.ToLower(state)
+	return strings.Contains(s, "(na)") || strings.Contains(s, "non aed") || strings.Contains(s, "non-aed")
 }
