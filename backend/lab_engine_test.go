@@ -8,6 +8,7 @@ import (
 
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25"
@@ -139,10 +140,7 @@ func TestLabPowerOffByAnotherClientShowsLive(t *testing.T) {
 	ch := e.Subscribe(ctx)
 
 	c := otherClient(t, l, "site-a")
-	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "web-01")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm := findVM(t, c, "web-01")
 	task, err := vm.PowerOff(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -205,10 +203,7 @@ func TestLabReconnectAfterSessionInvalidated(t *testing.T) {
 		return ss.Status.State == backend.Connected && len(ss.VMs) > 0
 	})
 	// And it is live again.
-	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "jump-01")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm := findVM(t, c, "jump-01")
 	task, _ := vm.PowerOff(ctx)
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
@@ -310,10 +305,7 @@ func TestLabReconfigureShowsLive(t *testing.T) {
 	defer cancel()
 	ch := e.Subscribe(ctx)
 	c := otherClient(t, l, "site-a")
-	vm, err := find.NewFinder(c.Client).VirtualMachine(ctx, "app-03")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm := findVM(t, c, "app-03")
 	task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{Name: "app-03-big", NumCPUs: 12, MemoryMB: 24576})
 	if err != nil {
 		t.Fatal(err)
@@ -326,4 +318,14 @@ func TestLabReconfigureShowsLive(t *testing.T) {
 		_, old := lookup(s, "site-a", "app-03")
 		return ok && !old && v.CPU == 12 && v.MemoryMiB == 24576
 	})
+}
+
+// findVM finds a VM by name through another client.
+func findVM(t *testing.T, c *govmomi.Client, name string) *object.VirtualMachine {
+	t.Helper()
+	vm, err := find.NewFinder(c.Client).VirtualMachine(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm
 }

@@ -8,19 +8,14 @@ import (
 
 // nxosFlapAge formats how long ago something happened as NX-OS "Last link flapped" does:
 // "00:00:29", "3d04h", "5week(s) 2day(s)".
-func nxosFlapAge(d time.Duration) string {
-	switch {
-	case d < 24*time.Hour:
-		return clock(d)
-	case d < 7*24*time.Hour:
-		return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
-	}
-	days := int(d.Hours()) / 24
-	return fmt.Sprintf("%dweek(s) %dday(s)", days/7, days%7)
-}
+func nxosFlapAge(d time.Duration) string { return nxosAge(d, "%dweek(s) %dday(s)") }
 
 // nxosUptime formats an adjacency's age as NX-OS tables do: "00:01:08", "1d02h", "5w2d".
-func nxosUptime(d time.Duration) string {
+func nxosUptime(d time.Duration) string { return nxosAge(d, "%dw%dd") }
+
+// nxosAge is an NX-OS age: a clock under a day, days and hours under a week, then weeks and
+// days in the given format (the two places NX-OS prints ages spell weeks differently).
+func nxosAge(d time.Duration, weeks string) string {
 	switch {
 	case d < 24*time.Hour:
 		return clock(d)
@@ -28,7 +23,7 @@ func nxosUptime(d time.Duration) string {
 		return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 	}
 	days := int(d.Hours()) / 24
-	return fmt.Sprintf("%dw%dd", days/7, days%7)
+	return fmt.Sprintf(weeks, days/7, days%7)
 }
 
 func clock(d time.Duration) string {
