@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net"
 	"net/http"
@@ -88,7 +89,7 @@ func TestSiteUnreachable(t *testing.T) {
 	}
 	var specs []SiteSpec
 	for _, tc := range cases {
-		specs = append(specs, SiteSpec{ID: SiteID(tc.id), URL: "https://" + tc.addr + "/sdk", Username: "u", Password: "p", Insecure: true})
+		specs = append(specs, SiteSpec{ID: model.SiteID(tc.id), URL: "https://" + tc.addr + "/sdk", Username: "u", Password: "p", Insecure: true})
 	}
 	e := NewEngine(specs)
 	e.Start(context.Background())
@@ -111,8 +112,8 @@ func TestSiteUnreachable(t *testing.T) {
 		if want := tc.id + ": connect: "; !strings.HasPrefix(lines[i], want) || !strings.Contains(lines[i], tc.want) || !strings.Contains(lines[i], tc.addr) {
 			t.Errorf("line %d = %q, want %q... with %q and the address", i, lines[i], want, tc.want)
 		}
-		ss, _ := e.Snapshot().Site(SiteID(tc.id))
-		if ss.Status.State == Connected {
+		ss, _ := e.Snapshot().Site(model.SiteID(tc.id))
+		if ss.Status.State == model.Connected {
 			t.Errorf("%s is connected", tc.id)
 		}
 	}
@@ -157,7 +158,7 @@ func TestSiteThumbprintMismatch(t *testing.T) {
 		t.Errorf("error %v does not unwrap to a ThumbprintError", err)
 	}
 	ss, _ := e.Snapshot().Site("site-a")
-	if ss.Status.State != Disconnected || !strings.HasPrefix(ss.Status.Err, want) {
+	if ss.Status.State != model.Disconnected || !strings.HasPrefix(ss.Status.Err, want) {
 		t.Errorf("status = %+v, want disconnected with the thumbprint sentence", ss.Status)
 	}
 }

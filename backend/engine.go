@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/vmcross/vmcross/backend/latest"
 	"github.com/vmcross/vmcross/fabric"
+	"github.com/vmcross/vmcross/internal/latest"
 )
 
 // Engine owns every site and merges their snapshots into one State that any number of
@@ -22,7 +23,7 @@ type Engine struct {
 	watchMu sync.Mutex
 	watched []int // the VM VLANs last handed to the fabric monitor
 
-	state *latest.Value[State] // its subscriptions end on Close
+	state *latest.Value[model.State] // its subscriptions end on Close
 
 	mu        sync.RWMutex
 	startOnce sync.Once
@@ -37,10 +38,10 @@ type Engine struct {
 // Nothing connects until Start.
 func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
 	e := &Engine{done: make(chan struct{})}
-	st := State{Gen: 1}
+	st := model.State{Gen: 1}
 	for i, spec := range specs {
 		s := NewSite(spec, opts...)
-		s.onChange = func(snap SiteSnapshot) { e.siteChanged(i, snap) }
+		s.onChange = func(snap model.SiteSnapshot) { e.siteChanged(i, snap) }
 		e.sites = append(e.sites, s)
 		st.Sites = append(st.Sites, s.Snapshot())
 	}
@@ -67,7 +68,7 @@ func (e *Engine) SetFabric(f Fabric) {
 	e.mu.Lock()
 	e.fabric = f
 	e.mu.Unlock()
-	e.state.Update(func(st State) State {
+	e.state.Update(func(st model.State) model.State {
 		st.Fabric = h // the starting point, not a change: Gen stays
 		return st
 	})
@@ -106,7 +107,7 @@ func (e *Engine) Start(ctx context.Context) {
 			go func() {
 				defer e.wg.Done()
 				for h := range updates {
-					e.publish(func(st *State) { st.Fabric = h })
+					e.publish(func(st *model.State) { st.Fabric = h })
 				}
 			}()
 		}
@@ -165,14 +166,14 @@ func (e *Engine) Close() {
 
 // Snapshot returns the current State. It is immutable: Sites are in spec order and Gen
 // grows with every change.
-func (e *Engine) Snapshot() State {
+func (e *Engine) Snapshot() model.State {
 	return e.state.Get()
 }
 
 // Subscribe returns a channel that first carries the current State and then each newer
 // one. A slow reader misses intermediate states (it always gets the latest) and never
 // blocks the engine. The channel is closed when ctx ends or the engine is closed.
-func (e *Engine) Subscribe(ctx context.Context) <-chan State {
+func (e *Engine) Subscribe(ctx context.Context) <-chan model.State {
 	return e.state.Subscribe(ctx)
 }
 
@@ -213,9 +214,9 @@ func (e *Engine) WaitLoaded(ctx context.Context) error {
 }
 
 // siteChanged publishes a new State with site i's snapshot replaced.
-func (e *Engine) siteChanged(i int, snap SiteSnapshot) {
-	e.publish(func(st *State) {
-		sites := make([]SiteSnapshot, len(st.Sites))
+func (e *Engine) siteChanged(i int, snap model.SiteSnapshot) {
+	e.publish(func(st *model.State) {
+		sites := make([]model.SiteSnapshot, len(st.Sites))
 		copy(sites, st.Sites)
 		sites[i] = snap
 		st.Sites = sites
@@ -225,8 +226,8 @@ func (e *Engine) siteChanged(i int, snap SiteSnapshot) {
 
 // publish applies change to a copy of the State, makes it current with the next Gen, and
 // wakes every subscriber. It returns the new State.
-func (e *Engine) publish(change func(*State)) State {
-	return e.state.Update(func(st State) State {
+func (e *Engine) publish(change func(*model.State)) model.State {
+	return e.state.Update(func(st model.State) model.State {
 		gen := st.Gen
 		change(&st)
 		st.Gen = gen + 1

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestEngineTwoSites(t *testing.T) {
 	}
 	for i, vc := range []*vcenter{a, b} {
 		ss := st.Sites[i]
-		if ss.Status.State != Connected || ss.Status.Name != vc.spec.Name || ss.Status.Host != vc.server.URL.Host {
+		if ss.Status.State != model.Connected || ss.Status.Name != vc.spec.Name || ss.Status.Host != vc.server.URL.Host {
 			t.Errorf("status %+v", ss.Status)
 		}
 		want := vc.expectedVMs(t)
@@ -79,9 +80,9 @@ func TestEngineLiveUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	waitFor(t, within(2*time.Second), sub, "DC0_H0_VM0 powered off", func(st State) bool {
+	waitFor(t, within(2*time.Second), sub, "DC0_H0_VM0 powered off", func(st model.State) bool {
 		v, ok := findVM(st, "site-a", "DC0_H0_VM0")
-		return ok && v.Power == PoweredOff
+		return ok && v.Power == model.PoweredOff
 	})
 	t.Logf("power-off seen after %s", time.Since(start).Round(time.Millisecond))
 
@@ -94,7 +95,7 @@ func TestEngineLiveUpdates(t *testing.T) {
 	if err := task.Wait(opCtx); err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor(t, within(2*time.Second), sub, "rename to db-01", func(st State) bool {
+	st := waitFor(t, within(2*time.Second), sub, "rename to db-01", func(st model.State) bool {
 		v, ok := findVM(st, "site-b", "db-01")
 		return ok && v.Key == before.Key
 	})
@@ -140,7 +141,7 @@ func TestEngineLiveUpdates(t *testing.T) {
 	if err := task.Wait(opCtx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, within(2*time.Second), sub, "host change to "+target.Name, func(st State) bool {
+	waitFor(t, within(2*time.Second), sub, "host change to "+target.Name, func(st model.State) bool {
 		v, ok := findVM(st, "site-a", "DC0_C0_RP0_VM0")
 		return ok && v.Host == target.Name && v.Cluster == c0.Cluster
 	})
@@ -161,7 +162,7 @@ func TestEngineLiveUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, within(2*time.Second), sub, "DC0_C0_RP0_VM1 gone", func(st State) bool {
+	waitFor(t, within(2*time.Second), sub, "DC0_C0_RP0_VM1 gone", func(st model.State) bool {
 		_, ok := findVM(st, "site-a", "DC0_C0_RP0_VM1")
 		return !ok
 	})
@@ -202,15 +203,15 @@ func TestEngineReconnects(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	sub := e.Subscribe(ctx)
-	waitFor(t, ctx, sub, "site-a connected", func(st State) bool {
+	waitFor(t, ctx, sub, "site-a connected", func(st model.State) bool {
 		ss, _ := st.Site("site-a")
-		return ss.Status.State == Connected
+		return ss.Status.State == model.Connected
 	})
 
 	a.terminateOtherSessions(t)
-	st := waitFor(t, ctx, sub, "site-a disconnected", func(st State) bool {
+	st := waitFor(t, ctx, sub, "site-a disconnected", func(st model.State) bool {
 		ss, _ := st.Site("site-a")
-		return ss.Status.State == Disconnected
+		return ss.Status.State == model.Disconnected
 	})
 	ss, _ := st.Site("site-a")
 	t.Log(ss.Status.Err)
@@ -220,12 +221,12 @@ func TestEngineReconnects(t *testing.T) {
 	if len(ss.VMs) == 0 {
 		t.Error("the last known VMs should stay listed while the site reconnects")
 	}
-	if other, _ := st.Site("site-b"); other.Status.State != Connected {
+	if other, _ := st.Site("site-b"); other.Status.State != model.Connected {
 		t.Errorf("site-b is %s; only site-a lost its session", other.Status.State)
 	}
-	waitFor(t, ctx, sub, "site-a connected again", func(st State) bool {
+	waitFor(t, ctx, sub, "site-a connected again", func(st model.State) bool {
 		ss, _ := st.Site("site-a")
-		return ss.Status.State == Connected && ss.Status.Err == ""
+		return ss.Status.State == model.Connected && ss.Status.Err == ""
 	})
 
 	// Updates flow on the new session.
@@ -240,9 +241,9 @@ func TestEngineReconnects(t *testing.T) {
 	}
 	seen, seenCancel := context.WithTimeout(ctx, 2*time.Second)
 	defer seenCancel()
-	waitFor(t, seen, sub, "power-off after reconnect", func(st State) bool {
+	waitFor(t, seen, sub, "power-off after reconnect", func(st model.State) bool {
 		v, ok := findVM(st, "site-a", "DC0_H0_VM1")
-		return ok && v.Power == PoweredOff
+		return ok && v.Power == model.PoweredOff
 	})
 }
 
@@ -262,7 +263,7 @@ func TestSubscribeCoalesces(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := range 1000 {
-			e.siteChanged(i%2, SiteSnapshot{Status: SiteStatus{ID: SiteID([]string{"site-a", "site-b"}[i%2]), State: Connected}})
+			e.siteChanged(i%2, model.SiteSnapshot{Status: model.SiteStatus{ID: model.SiteID([]string{"site-a", "site-b"}[i%2]), State: model.Connected}})
 		}
 	}()
 	select {
@@ -289,7 +290,7 @@ func TestSubscribeCoalesces(t *testing.T) {
 		t.Errorf("reader got %d states %v, want the latest at once", len(got), got)
 	}
 	// Snapshots handed out are not changed by later updates.
-	if first.Sites[0].Status.State != Connecting {
+	if first.Sites[0].Status.State != model.Connecting {
 		t.Error("an earlier snapshot changed")
 	}
 

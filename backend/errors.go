@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net"
 	"net/url"
@@ -20,7 +21,7 @@ import (
 // SiteError is a site's failure, worded for an operator:
 // "site-a: login: incorrect user name or password".
 type SiteError struct {
-	Site SiteID
+	Site model.SiteID
 	Op   string // what was being done: "connect", "login", "load", "watch"; may be empty
 	Msg  string // the cause as a sentence, never a raw SOAP fault
 	Err  error  // the underlying error, for errors.Is / errors.As

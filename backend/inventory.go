@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"github.com/vmcross/vmcross/backend/model"
 	"sort"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -29,7 +30,7 @@ var (
 
 type rawVM struct {
 	name       string
-	power      PowerState
+	power      model.PowerState
 	host       string // MoRef value
 	cpu        int32
 	memMiB     int32
@@ -52,18 +53,18 @@ type rawNetwork struct {
 // MoRef values are unique within one vCenter, so they key every map. It is used by one
 // goroutine only.
 type inventory struct {
-	site       SiteID
+	site       model.SiteID
 	vms        map[string]*rawVM
 	hosts      map[string]*rawHost
 	clusters   map[string]string
 	networks   map[string]*rawNetwork
 	datastores map[string]string
 
-	resolved map[string]VM   // VMs as last published
-	dirty    map[string]bool // VMs whose own properties changed since then
-	allDirty bool            // a host, cluster, network or datastore changed
-	vmCache  []VM            // the last published, sorted list
-	changed  bool            // anything changed since the last snapshot
+	resolved map[string]model.VM // VMs as last published
+	dirty    map[string]bool     // VMs whose own properties changed since then
+	allDirty bool                // a host, cluster, network or datastore changed
+	vmCache  []model.VM          // the last published, sorted list
+	changed  bool                // anything changed since the last snapshot
 
 	// vcsim quirk: when a ContainerView's membership changes, its filter forgets which
 	// objects it has sent, drops the next Leave updates and re-sends every object as Enter.
@@ -78,7 +79,7 @@ type inventory struct {
 	reconfigured []types.ManagedObjectReference
 }
 
-func newInventory(site SiteID) *inventory {
+func newInventory(site model.SiteID) *inventory {
 	return &inventory{
 		site:       site,
 		vms:        map[string]*rawVM{},
@@ -86,7 +87,7 @@ func newInventory(site SiteID) *inventory {
 		clusters:   map[string]string{},
 		networks:   map[string]*rawNetwork{},
 		datastores: map[string]string{},
-		resolved:   map[string]VM{},
+		resolved:   map[string]model.VM{},
 		dirty:      map[string]bool{},
 		entered:    map[string]bool{},
 	}
@@ -271,7 +272,7 @@ func (vm *rawVM) set(c types.PropertyChange) {
 		vm.name = str(c)
 	case "runtime.powerState":
 		if p, ok := c.Val.(types.VirtualMachinePowerState); ok {
-			vm.power = PowerState(p)
+			vm.power = model.PowerState(p)
 		} else {
 			vm.power = ""
 		}
@@ -294,7 +295,7 @@ func (vm *rawVM) set(c types.PropertyChange) {
 // snapshot ends an update batch and returns the VMs sorted by name, or false when nothing
 // changed since the last call.
 // The returned slice and the VMs in it are never modified afterwards.
-func (inv *inventory) snapshot() ([]VM, bool) {
+func (inv *inventory) snapshot() ([]model.VM, bool) {
 	inv.endBatch()
 	if !inv.changed {
 		return inv.vmCache, false
@@ -313,20 +314,20 @@ func (inv *inventory) snapshot() ([]VM, bool) {
 	}
 	inv.allDirty = false
 	clear(inv.dirty)
-	out := make([]VM, 0, len(inv.resolved))
+	out := make([]model.VM, 0, len(inv.resolved))
 	for _, vm := range inv.resolved {
 		out = append(out, vm)
 	}
-	SortVMs(out)
+	model.SortVMs(out)
 	inv.vmCache = out
 	return out, true
 }
 
 // resolve turns MoRefs into the names an operator knows. It allocates fresh slices, since
 // the VM will be shared by immutable snapshots.
-func (inv *inventory) resolve(ref string, raw *rawVM) VM {
-	vm := VM{
-		Key:       VMKey{Site: inv.site, MoRef: ref},
+func (inv *inventory) resolve(ref string, raw *rawVM) model.VM {
+	vm := model.VM{
+		Key:       model.VMKey{Site: inv.site, MoRef: ref},
 		Name:      raw.name,
 		Power:     raw.power,
 		CPU:       raw.cpu,

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"github.com/vmcross/vmcross/backend/model"
 	"reflect"
 	"testing"
 
@@ -47,9 +48,9 @@ func TestInventoryResolves(t *testing.T) {
 	if !changed {
 		t.Fatal("no change reported")
 	}
-	want := []VM{
-		{Key: VMKey{"site-a", "vm-2"}, Name: "tmpl", Template: true},
-		{Key: VMKey{"site-a", "vm-1"}, Name: "web-01", Power: PoweredOn, Host: "esx-a-01", Cluster: "A-01", CPU: 4, MemoryMiB: 8192,
+	want := []model.VM{
+		{Key: model.VMKey{Site: "site-a", MoRef: "vm-2"}, Name: "tmpl", Template: true},
+		{Key: model.VMKey{Site: "site-a", MoRef: "vm-1"}, Name: "web-01", Power: model.PoweredOn, Host: "esx-a-01", Cluster: "A-01", CPU: 4, MemoryMiB: 8192,
 			VLANs: []int{120, 130}, Networks: []string{"VM Network", "prod-120", "prod-130"}, Datastores: []string{"ds-a-01", "ds-a-02"}},
 	}
 	if !reflect.DeepEqual(first, want) {

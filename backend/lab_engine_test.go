@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"context"
+	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func startLabEngine(t *testing.T) (*lab.Lab, *backend.Engine) {
 }
 
 // otherClient is "any other client" (govc, the vSphere Client) logged into one lab site.
-func otherClient(t *testing.T, l *lab.Lab, id backend.SiteID) *govmomi.Client {
+func otherClient(t *testing.T, l *lab.Lab, id model.SiteID) *govmomi.Client {
 	t.Helper()
 	ep, _ := l.Endpoint(id)
 	u, err := soap.ParseURL(ep.URL)
@@ -70,18 +71,18 @@ func otherClient(t *testing.T, l *lab.Lab, id backend.SiteID) *govmomi.Client {
 	return c
 }
 
-func lookup(st backend.State, site backend.SiteID, name string) (backend.VM, bool) {
+func lookup(st model.State, site model.SiteID, name string) (model.VM, bool) {
 	ss, _ := st.Site(site)
 	for _, vm := range ss.VMs {
 		if vm.Name == name {
 			return vm, true
 		}
 	}
-	return backend.VM{}, false
+	return model.VM{}, false
 }
 
 // waitState reads the subscription until ok holds or the deadline passes.
-func waitState(t *testing.T, ch <-chan backend.State, within time.Duration, what string, ok func(backend.State) bool) backend.State {
+func waitState(t *testing.T, ch <-chan model.State, within time.Duration, what string, ok func(model.State) bool) model.State {
 	t.Helper()
 	deadline := time.After(within)
 	for {
@@ -106,7 +107,7 @@ func TestLabInventoryThroughEngine(t *testing.T) {
 		t.Fatalf("sites: %+v", st.Sites)
 	}
 	for _, ss := range st.Sites {
-		if ss.Status.State != backend.Connected || len(ss.VMs) < 60 || len(ss.VMs) > 100 {
+		if ss.Status.State != model.Connected || len(ss.VMs) < 60 || len(ss.VMs) > 100 {
 			t.Errorf("%s: %s with %d VMs", ss.Status.ID, ss.Status.State, len(ss.VMs))
 		}
 		for _, vm := range ss.VMs {
@@ -116,13 +117,13 @@ func TestLabInventoryThroughEngine(t *testing.T) {
 		}
 	}
 	web, ok := lookup(st, "site-a", "web-01")
-	if !ok || web.Power != backend.PoweredOn || len(web.VLANs) != 1 || web.VLANs[0] != 110 || web.Cluster == "" || web.Host == "" {
+	if !ok || web.Power != model.PoweredOn || len(web.VLANs) != 1 || web.VLANs[0] != 110 || web.Cluster == "" || web.Host == "" {
 		t.Errorf("web-01: %+v", web)
 	}
 	if vm, _ := lookup(st, "site-a", "dmz-app-1"); len(vm.VLANs) != 1 || vm.VLANs[0] != 300 {
 		t.Errorf("dmz-app-1 VLANs %v", vm.VLANs)
 	}
-	if vm, _ := lookup(st, "site-a", "archive-01"); vm.Power != backend.PoweredOff {
+	if vm, _ := lookup(st, "site-a", "archive-01"); vm.Power != model.PoweredOff {
 		t.Errorf("archive-01 is %s", vm.Power)
 	}
 	if vm, _ := lookup(st, "site-a", "big-db"); vm.MemoryMiB != 65536 {
@@ -148,11 +149,11 @@ func TestLabPowerOffByAnotherClientShowsLive(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	st := waitState(t, ch, 2*time.Second, "web-01 powered off", func(s backend.State) bool {
+	st := waitState(t, ch, 2*time.Second, "web-01 powered off", func(s model.State) bool {
 		v, _ := lookup(s, "site-a", "web-01")
-		return v.Power == backend.PoweredOff
+		return v.Power == model.PoweredOff
 	})
-	if v, _ := lookup(st, "site-b", "web-01"); v.Power == backend.PoweredOff {
+	if v, _ := lookup(st, "site-b", "web-01"); v.Power == model.PoweredOff {
 		t.Error("the power-off at site-a changed site-b")
 	}
 
@@ -163,7 +164,7 @@ func TestLabPowerOffByAnotherClientShowsLive(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 2*time.Second, "rename", func(s backend.State) bool {
+	waitState(t, ch, 2*time.Second, "rename", func(s model.State) bool {
 		_, renamed := lookup(s, "site-a", "web-01-old")
 		_, old := lookup(s, "site-a", "web-01")
 		return renamed && !old
@@ -194,13 +195,13 @@ func TestLabReconnectAfterSessionInvalidated(t *testing.T) {
 	if err := c.SessionManager.TerminateSession(ctx, keys); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 10*time.Second, "site-b disconnected", func(s backend.State) bool {
+	waitState(t, ch, 10*time.Second, "site-b disconnected", func(s model.State) bool {
 		ss, _ := s.Site("site-b")
-		return ss.Status.State == backend.Disconnected && ss.Status.Err != ""
+		return ss.Status.State == model.Disconnected && ss.Status.Err != ""
 	})
-	waitState(t, ch, 10*time.Second, "site-b reconnected", func(s backend.State) bool {
+	waitState(t, ch, 10*time.Second, "site-b reconnected", func(s model.State) bool {
 		ss, _ := s.Site("site-b")
-		return ss.Status.State == backend.Connected && len(ss.VMs) > 0
+		return ss.Status.State == model.Connected && len(ss.VMs) > 0
 	})
 	// And it is live again.
 	vm := findVM(t, c, "jump-01")
@@ -208,9 +209,9 @@ func TestLabReconnectAfterSessionInvalidated(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 2*time.Second, "power-off after reconnect", func(s backend.State) bool {
+	waitState(t, ch, 2*time.Second, "power-off after reconnect", func(s model.State) bool {
 		v, _ := lookup(s, "site-b", "jump-01")
-		return v.Power == backend.PoweredOff
+		return v.Power == model.PoweredOff
 	})
 }
 
@@ -254,12 +255,12 @@ func TestLabFabricThroughEngine(t *testing.T) {
 	ch := e.Subscribe(ctx)
 	e.Start(ctx)
 
-	carried := func(s backend.State, vlan int) (known, ok bool) {
+	carried := func(s model.State, vlan int) (known, ok bool) {
 		v, found := s.Fabric.VLAN(vlan)
 		return found && !v.Unknown, v.Carried
 	}
 	// Every VLAN the lab's VMs use is judged: 100-150 carried, 300 (DMZ) not.
-	waitState(t, ch, 30*time.Second, "first fabric round covering the VMs' VLANs", func(s backend.State) bool {
+	waitState(t, ch, 30*time.Second, "first fabric round covering the VMs' VLANs", func(s model.State) bool {
 		for _, v := range []int{100, 110, 120, 130, 140, 150} {
 			if known, ok := carried(s, v); !known || !ok {
 				return false
@@ -273,7 +274,7 @@ func TestLabFabricThroughEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.RefreshFabric()
-	st := waitState(t, ch, 10*time.Second, "VLAN 120 not carried", func(s backend.State) bool {
+	st := waitState(t, ch, 10*time.Second, "VLAN 120 not carried", func(s model.State) bool {
 		known, ok := carried(s, 120)
 		return known && !ok
 	})
@@ -291,7 +292,7 @@ func TestLabFabricThroughEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.RefreshFabric()
-	waitState(t, ch, 10*time.Second, "VLAN 120 carried again", func(s backend.State) bool {
+	waitState(t, ch, 10*time.Second, "VLAN 120 carried again", func(s model.State) bool {
 		known, ok := carried(s, 120)
 		return known && ok
 	})
@@ -313,7 +314,7 @@ func TestLabReconfigureShowsLive(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 2*time.Second, "reconfigured app-03", func(s backend.State) bool {
+	waitState(t, ch, 2*time.Second, "reconfigured app-03", func(s model.State) bool {
 		v, ok := lookup(s, "site-a", "app-03-big")
 		_, old := lookup(s, "site-a", "app-03")
 		return ok && !old && v.CPU == 12 && v.MemoryMiB == 24576

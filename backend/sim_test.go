@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"crypto/tls"
+	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"runtime"
 	"sort"
@@ -40,7 +41,7 @@ var testOpts = []SiteOption{
 var createMu sync.Mutex
 
 // newVCenter starts a VPX simulator over TLS. configure may change the model before Create.
-func newVCenter(t testing.TB, id SiteID, configure func(*simulator.Model)) *vcenter {
+func newVCenter(t testing.TB, id model.SiteID, configure func(*simulator.Model)) *vcenter {
 	t.Helper()
 	m := simulator.VPX()
 	if configure != nil {
@@ -90,7 +91,7 @@ func newVCenter(t testing.TB, id SiteID, configure func(*simulator.Model)) *vcen
 
 // expectedVMs reads every VM the way any client would (mo structs, one Retrieve per type)
 // and resolves it by hand, independently of the inventory code under test.
-func (vc *vcenter) expectedVMs(t testing.TB) []VM {
+func (vc *vcenter) expectedVMs(t testing.TB) []model.VM {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -150,12 +151,12 @@ func (vc *vcenter) expectedVMs(t testing.TB) []VM {
 	for _, d := range dss {
 		names[d.Self] = d.Name
 	}
-	var out []VM
+	var out []model.VM
 	for _, vm := range vms {
-		e := VM{
-			Key:       VMKey{Site: vc.spec.ID, MoRef: vm.Self.Value},
+		e := model.VM{
+			Key:       model.VMKey{Site: vc.spec.ID, MoRef: vm.Self.Value},
 			Name:      vm.Name,
-			Power:     PowerState(vm.Runtime.PowerState),
+			Power:     model.PowerState(vm.Runtime.PowerState),
 			Host:      names[*vm.Runtime.Host],
 			CPU:       vm.Summary.Config.NumCpu,
 			MemoryMiB: vm.Summary.Config.MemorySizeMB,
@@ -178,7 +179,7 @@ func (vc *vcenter) expectedVMs(t testing.TB) []VM {
 		sort.Strings(e.Datastores)
 		out = append(out, e)
 	}
-	SortVMs(out)
+	model.SortVMs(out)
 	return out
 }
 
@@ -254,9 +255,9 @@ func (vc *vcenter) vmCreator(t testing.TB) func(ctx context.Context, name string
 }
 
 // waitFor reads states until ok accepts one, and fails the test if ctx ends first.
-func waitFor(t testing.TB, ctx context.Context, ch <-chan State, what string, ok func(State) bool) State {
+func waitFor(t testing.TB, ctx context.Context, ch <-chan model.State, what string, ok func(model.State) bool) model.State {
 	t.Helper()
-	var last State
+	var last model.State
 	for {
 		select {
 		case st, open := <-ch:
@@ -273,7 +274,7 @@ func waitFor(t testing.TB, ctx context.Context, ch <-chan State, what string, ok
 	}
 }
 
-func describeState(st State) string {
+func describeState(st model.State) string {
 	var b strings.Builder
 	for _, s := range st.Sites {
 		b.WriteString(string(s.Status.ID) + "=" + s.Status.State.String())
@@ -285,17 +286,17 @@ func describeState(st State) string {
 	return b.String()
 }
 
-func findVM(st State, site SiteID, name string) (VM, bool) {
+func findVM(st model.State, site model.SiteID, name string) (model.VM, bool) {
 	ss, ok := st.Site(site)
 	if !ok {
-		return VM{}, false
+		return model.VM{}, false
 	}
 	for _, vm := range ss.VMs {
 		if vm.Name == name {
 			return vm, true
 		}
 	}
-	return VM{}, false
+	return model.VM{}, false
 }
 
 // countGoroutines counts goroutines with a frame containing fn.
@@ -321,7 +322,7 @@ func noLeaks(t *testing.T) {
 		buf = buf[:runtime.Stack(buf, true)]
 		var leaked []string
 		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "vmcross/backend.(*") || strings.Contains(g, "vmcross/backend/latest.") || strings.Contains(g, "vmcross/backend.tlsDialer") {
+			if strings.Contains(g, "vmcross/backend.(*") || strings.Contains(g, "vmcross/internal/latest.") || strings.Contains(g, "vmcross/backend.tlsDialer") {
 				leaked = append(leaked, g)
 			}
 		}

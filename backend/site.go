@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"net/http"
 	"net/url"
 	"sync"
@@ -73,11 +74,11 @@ type Site struct {
 	running atomic.Bool
 
 	mu       sync.Mutex
-	snap     SiteSnapshot
+	snap     model.SiteSnapshot
 	loaded   bool          // a full inventory has been loaded at least once
 	firstErr *SiteError    // the outcome of the first attempt, when it failed
 	settled  chan struct{} // closed when the first attempt loaded or failed
-	onChange func(SiteSnapshot)
+	onChange func(model.SiteSnapshot)
 }
 
 // NewSite returns a site in state Connecting; call Run to connect it.
@@ -99,17 +100,17 @@ func NewSite(spec SiteSpec, opts ...SiteOption) *Site {
 		opts:    o,
 		addr:    addr,
 		settled: make(chan struct{}),
-		snap: SiteSnapshot{Status: SiteStatus{
-			ID: spec.ID, Name: name, Host: addr, State: Connecting, Since: time.Now(),
+		snap: model.SiteSnapshot{Status: model.SiteStatus{
+			ID: spec.ID, Name: name, Host: addr, State: model.Connecting, Since: time.Now(),
 		}},
 	}
 }
 
 // ID returns the site's id.
-func (s *Site) ID() SiteID { return s.spec.ID }
+func (s *Site) ID() model.SiteID { return s.spec.ID }
 
 // Snapshot returns the site's latest status and VMs. It is never modified afterwards.
-func (s *Site) Snapshot() SiteSnapshot {
+func (s *Site) Snapshot() model.SiteSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.snap
@@ -160,7 +161,7 @@ func (s *Site) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		delay = min(delay*2, s.opts.backoffMax)
-		s.setState(Connecting, se.Error()) // keep saying why it is reconnecting
+		s.setState(model.Connecting, se.Error()) // keep saying why it is reconnecting
 	}
 }
 
@@ -321,8 +322,8 @@ func (s *Site) disconnect(c *vim25.Client) {
 }
 
 // setState changes the connection state and error sentence, keeping the last VMs.
-func (s *Site) setState(st ConnState, msg string) {
-	s.update(func(snap *SiteSnapshot) {
+func (s *Site) setState(st model.ConnState, msg string) {
+	s.update(func(snap *model.SiteSnapshot) {
 		if snap.Status.State != st {
 			snap.Status.Since = time.Now()
 		}
@@ -340,22 +341,22 @@ func (s *Site) setFailed(err *SiteError) {
 		s.firstErr = err
 	}
 	s.mu.Unlock()
-	s.setState(Disconnected, err.Error())
+	s.setState(model.Disconnected, err.Error())
 	if first {
 		close(s.settled)
 	}
 }
 
-func (s *Site) setLoaded(vms []VM) {
+func (s *Site) setLoaded(vms []model.VM) {
 	s.mu.Lock()
 	first := !s.loaded && s.firstErr == nil
 	s.loaded = true
 	s.mu.Unlock()
-	s.update(func(snap *SiteSnapshot) {
-		if snap.Status.State != Connected {
+	s.update(func(snap *model.SiteSnapshot) {
+		if snap.Status.State != model.Connected {
 			snap.Status.Since = time.Now()
 		}
-		snap.Status.State = Connected
+		snap.Status.State = model.Connected
 		snap.Status.Err = ""
 		snap.VMs = vms
 	})
@@ -364,13 +365,13 @@ func (s *Site) setLoaded(vms []VM) {
 	}
 }
 
-func (s *Site) setVMs(vms []VM) {
-	s.update(func(snap *SiteSnapshot) { snap.VMs = vms })
+func (s *Site) setVMs(vms []model.VM) {
+	s.update(func(snap *model.SiteSnapshot) { snap.VMs = vms })
 }
 
 // update publishes a changed snapshot. Only Run's goroutine calls it, so observers see the
 // changes in order.
-func (s *Site) update(f func(*SiteSnapshot)) {
+func (s *Site) update(f func(*model.SiteSnapshot)) {
 	s.mu.Lock()
 	f(&s.snap)
 	snap, notify := s.snap, s.onChange

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"github.com/vmcross/vmcross/backend/model"
 	"reflect"
 	"sync"
 	"testing"
@@ -86,7 +87,7 @@ func TestSiteLoadsEveryVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := site.Snapshot()
-	if snap.Status.State != Connected || snap.Status.Err != "" {
+	if snap.Status.State != model.Connected || snap.Status.Err != "" {
 		t.Fatalf("status = %+v, want connected with no error", snap.Status)
 	}
 	if len(snap.VMs) != len(want) || len(want) == 0 {

@@ -1,9 +1,11 @@
 package backend
 
+import "github.com/vmcross/vmcross/backend/model"
+
 // SiteSpec is everything needed to reach one vCenter. The password is already resolved
 // (from the environment or a file) by the config loader.
 type SiteSpec struct {
-	ID       SiteID
+	ID       model.SiteID
 	Name     string // display name
 	URL      string // https://host[:port]/sdk
 	Username string

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vmcross/vmcross/backend/latest"
+	"github.com/vmcross/vmcross/internal/latest"
 )
 
 // DefaultTimeout bounds each operation on a switch (connecting, logging in, one command)

@@ -78,3 +78,48 @@ func TestViewCostIndependentOfInventory(t *testing.T) {
 		t.Errorf("View allocates %.0f times with 10,000 VMs a site, %.0f with 100", b, a)
 	}
 }
+
+// BenchmarkOtherSiteChange measures what a change at site B costs the console, split by pane:
+// with per-site updates the site A pane must do nothing measurable.
+//
+//	go test ./ui -run '^$' -bench OtherSiteChange -benchmem -count 5
+func BenchmarkOtherSiteChange(b *testing.B) {
+	m := viewModel(b, 10000, false)
+	st := bigState(10000)
+	st.Gen = m.gen + 1
+	m, _ = m.applyStateCopy(stateMsg{st})
+	// Each round: site B gets a new snapshot (one VM renamed), site A's stays the same.
+	next := func(i int) stateMsg {
+		s := st
+		s.Gen = st.Gen + uint64(i) + 1
+		s.Sites = append(s.Sites[:0:0], st.Sites...)
+		b := s.Sites[1]
+		vms := append(b.VMs[:0:0], b.VMs...)
+		vms[0].Name = fmt.Sprintf("renamed-%d", i)
+		b.VMs = vms
+		s.Sites[1] = b
+		return stateMsg{s}
+	}
+	// Two site B snapshots, alternated: building one per iteration would cost more than
+	// what is measured.
+	msgs := [2]stateMsg{next(0), next(1)}
+	gen := st.Gen + 10
+	b.Run("siteA", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			msg := msgs[i%2]
+			gen++
+			msg.state.Gen = gen
+			m.sites[0].SetState(msg.state, m.fabric.marks())
+		}
+	})
+	b.Run("console", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			msg := msgs[i%2]
+			gen++
+			msg.state.Gen = gen
+			m, _ = m.applyStateCopy(msg)
+		}
+	})
+}

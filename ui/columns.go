@@ -1,13 +1,12 @@
 package ui
 
 import (
+	"github.com/vmcross/vmcross/backend/model"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/vmcross/vmcross/backend"
 )
 
 // Column widths. Name, VLANs and cluster/host stretch between their minimum and the widest
@@ -46,7 +45,7 @@ type columns struct {
 type widest struct{ name, vlans, place int }
 
 // measure finds the widest values; a VLAN that marks says is not carried counts its marker.
-func measure(vms []backend.VM, marks *vlanMarks) widest {
+func measure(vms []model.VM, marks *vlanMarks) widest {
 	w := widest{name: len("NAME"), vlans: len("VLANS"), place: len("CLUSTER/HOST")}
 	for i := range vms {
 		vm := &vms[i]
@@ -142,7 +141,7 @@ func (c columns) width() int {
 // row renders one VM in exactly inner cells (inner ≥ c.width()). matched are byte offsets
 // of name characters that matched the filter. marks (nil: none) says which VLANs the DCI
 // does not carry: the row gets "!" next to the cursor marker and those VLANs read "✗120".
-func (c columns) row(vm *backend.VM, matched []int, cursor bool, k rowInks, marks *vlanMarks, inner int) string {
+func (c columns) row(vm *model.VM, matched []int, cursor bool, k rowInks, marks *vlanMarks, inner int) string {
 	var b strings.Builder
 	b.Grow(inner * 2)
 	cur := " "
@@ -206,15 +205,15 @@ func runeWidth(r rune) int {
 }
 
 // power is the short word for a VM's power state, and its style.
-func power(vm *backend.VM, k rowInks) (string, ink) {
+func power(vm *model.VM, k rowInks) (string, ink) {
 	switch {
 	case vm.Template:
 		return "tmpl", k.tmpl
-	case vm.Power == backend.PoweredOn:
+	case vm.Power == model.PoweredOn:
 		return "on", k.on
-	case vm.Power == backend.Suspended:
+	case vm.Power == model.Suspended:
 		return "sus", k.susp
-	case vm.Power == backend.PoweredOff:
+	case vm.Power == model.PoweredOff:
 		return "off", k.off
 	}
 	return "?", k.off
@@ -303,7 +302,7 @@ func vlanList(v []int) string {
 
 // place is "cluster/host". When that is wider than w, the host loses its domain
 // ("A-01/esx03"), which is what an operator reads anyway.
-func place(vm *backend.VM, w int) string {
+func place(vm *model.VM, w int) string {
 	host := clean(vm.Host)
 	full := joinPlace(clean(vm.Cluster), host)
 	if ansi.StringWidth(full) <= w {

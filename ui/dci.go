@@ -2,12 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"net"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/fabric/parse"
 )
@@ -125,7 +125,7 @@ type vlanView struct {
 
 // newDCIView derives the fabric pane's content from s. It is linear in the inventory (the
 // union of the VMs' VLANs) and runs once per State.
-func newDCIView(s backend.State) *dciView {
+func newDCIView(s model.State) *dciView {
 	h := s.Fabric
 	d := &dciView{health: h}
 	d.marks = &vlanMarks{clock: fabric.Health{Configured: h.Configured, Interval: h.Interval, PolledAt: h.PolledAt}}
@@ -367,7 +367,7 @@ func severityRank(s fabric.Severity) int {
 }
 
 // vlansInUse is the sorted union of the VLANs of every VM of every site.
-func vlansInUse(s backend.State) []int {
+func vlansInUse(s model.State) []int {
 	var seen [4096]bool // VLAN IDs are 1-4094; anything else goes to the map
 	var odd map[int]bool
 	n := 0

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -71,7 +71,7 @@ func (f *FabricPane) SetSize(w, h int) {
 
 // SetState derives what the pane shows from s. It is linear in the inventory (the VLANs in
 // use) and runs in Update, never in View. The scroll offset stays, within the new content.
-func (f *FabricPane) SetState(s backend.State) {
+func (f *FabricPane) SetState(s model.State) {
 	f.dci = newDCIView(s)
 	f.sync()
 }

@@ -1,19 +1,19 @@
 package ui
 
 import (
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/themes"
 )
 
 // fabricScreens is the console at 160x48 (fabric column) and at 80x24 (strip) in one state.
-func fabricScreens(t *testing.T, s backend.State) (wide, narrow Model) {
+func fabricScreens(t *testing.T, s model.State) (wide, narrow Model) {
 	t.Helper()
 	return newTestModel(t, newFakeEngine(s), 160, 48), newTestModel(t, newFakeEngine(s), 80, 24)
 }

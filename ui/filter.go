@@ -1,12 +1,11 @@
 package ui
 
 import (
+	"github.com/vmcross/vmcross/backend/model"
 	"strconv"
 	"strings"
 
 	"github.com/sahilm/fuzzy"
-
-	"github.com/vmcross/vmcross/backend"
 )
 
 // row is one line of a site's list: a VM, and the characters of its name the filter matched.
@@ -16,7 +15,7 @@ type row struct {
 }
 
 // vmNames lets fuzzy read names without copying them.
-type vmNames []backend.VM
+type vmNames []model.VM
 
 func (v vmNames) String(i int) string { return v[i].Name }
 func (v vmNames) Len() int            { return len(v) }
@@ -25,7 +24,7 @@ func (v vmNames) Len() int            { return len(v) }
 // the name (those characters are highlighted), or the query found in the cluster or host
 // name, or the query naming one of its VLANs ("120", "vlan120"). An empty query keeps all.
 // The order stays the inventory's, not the fuzzy score's, so rows don't jump as you type.
-func filterVMs(vms []backend.VM, query string) []row {
+func filterVMs(vms []model.VM, query string) []row {
 	query = strings.TrimSpace(query)
 	if query == "" {
 		rows := make([]row, len(vms))

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"strings"
 	"sync"
@@ -13,7 +14,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -25,8 +25,8 @@ var testNow = time.Date(2025, 3, 14, 3, 0, 0, 0, time.UTC)
 // like the real engine).
 type fakeEngine struct {
 	mu        sync.Mutex
-	state     backend.State
-	subs      map[chan backend.State]struct{}
+	state     model.State
+	subs      map[chan model.State]struct{}
 	refreshes int
 }
 
@@ -36,18 +36,18 @@ func (f *fakeEngine) RefreshFabric() {
 	f.refreshes++
 }
 
-func newFakeEngine(s backend.State) *fakeEngine {
-	return &fakeEngine{state: s, subs: map[chan backend.State]struct{}{}}
+func newFakeEngine(s model.State) *fakeEngine {
+	return &fakeEngine{state: s, subs: map[chan model.State]struct{}{}}
 }
 
-func (f *fakeEngine) Snapshot() backend.State {
+func (f *fakeEngine) Snapshot() model.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.state
 }
 
-func (f *fakeEngine) Subscribe(ctx context.Context) <-chan backend.State {
-	ch := make(chan backend.State, 1)
+func (f *fakeEngine) Subscribe(ctx context.Context) <-chan model.State {
+	ch := make(chan model.State, 1)
 	f.mu.Lock()
 	f.subs[ch] = struct{}{}
 	f.mu.Unlock()
@@ -61,7 +61,7 @@ func (f *fakeEngine) Subscribe(ctx context.Context) <-chan backend.State {
 	return ch
 }
 
-func (f *fakeEngine) Publish(s backend.State) {
+func (f *fakeEngine) Publish(s model.State) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.state = s
@@ -106,25 +106,25 @@ type vmGroup struct {
 	memMiB  int32
 	vlans   []int
 	cluster int // index into the site's clusters
-	power   func(i int) backend.PowerState
+	power   func(i int) model.PowerState
 	tmpl    bool
 }
 
-func on(int) backend.PowerState  { return backend.PoweredOn }
-func off(int) backend.PowerState { return backend.PoweredOff }
+func on(int) model.PowerState  { return model.PoweredOn }
+func off(int) model.PowerState { return model.PoweredOff }
 
 // everyNthOff powers off every nth VM of a group, and suspends the one after it.
-func everyNthOff(n int) func(int) backend.PowerState {
-	return func(i int) backend.PowerState {
+func everyNthOff(n int) func(int) model.PowerState {
+	return func(i int) model.PowerState {
 		switch i % n {
 		case n - 1:
-			return backend.PoweredOff
+			return model.PoweredOff
 		case n - 2:
 			if n > 3 {
-				return backend.Suspended
+				return model.Suspended
 			}
 		}
-		return backend.PoweredOn
+		return model.PoweredOn
 	}
 }
 
@@ -155,7 +155,7 @@ var groups = []vmGroup{
 
 // siteInfo is one site of the test estate.
 type siteInfo struct {
-	id       backend.SiteID
+	id       model.SiteID
 	name     string
 	host     string
 	domain   string
@@ -168,8 +168,8 @@ var (
 )
 
 // siteVMs builds the VMs of one site from groups, repeated times.
-func siteVMs(si siteInfo, repeat int) []backend.VM {
-	var vms []backend.VM
+func siteVMs(si siteInfo, repeat int) []model.VM {
+	var vms []model.VM
 	n := 0
 	for r := 0; r < repeat; r++ {
 		for _, g := range groups {
@@ -183,8 +183,8 @@ func siteVMs(si siteInfo, repeat int) []backend.VM {
 					name = fmt.Sprintf("%s-r%03d", name, r)
 				}
 				cluster := si.clusters[g.cluster]
-				vms = append(vms, backend.VM{
-					Key:       backend.VMKey{Site: si.id, MoRef: fmt.Sprintf("vm-%d", 1000+n)},
+				vms = append(vms, model.VM{
+					Key:       model.VMKey{Site: si.id, MoRef: fmt.Sprintf("vm-%d", 1000+n)},
 					Name:      si.domain + "-" + name,
 					Power:     g.power(i),
 					Host:      fmt.Sprintf("esx%02d.%s.corp", 1+(n%4)+4*g.cluster, si.domain),
@@ -197,28 +197,28 @@ func siteVMs(si siteInfo, repeat int) []backend.VM {
 			}
 		}
 	}
-	backend.SortVMs(vms)
+	model.SortVMs(vms)
 	return vms
 }
 
-func connected(si siteInfo, vms []backend.VM) backend.SiteSnapshot {
-	return backend.SiteSnapshot{
-		Status: backend.SiteStatus{ID: si.id, Name: si.name, Host: si.host, State: backend.Connected, Since: testNow.Add(-2 * time.Hour)},
+func connected(si siteInfo, vms []model.VM) model.SiteSnapshot {
+	return model.SiteSnapshot{
+		Status: model.SiteStatus{ID: si.id, Name: si.name, Host: si.host, State: model.Connected, Since: testNow.Add(-2 * time.Hour)},
 		VMs:    vms,
 	}
 }
 
 // testState is both sites, connected, 80 VMs each, and a healthy DCI.
-func testState() backend.State {
-	return backend.State{Gen: 1, Sites: []backend.SiteSnapshot{
+func testState() model.State {
+	return model.State{Gen: 1, Sites: []model.SiteSnapshot{
 		connected(siteA, siteVMs(siteA, 1)),
 		connected(siteB, siteVMs(siteB, 1)),
 	}, Fabric: healthyFabric()}
 }
 
 // withFabric is testState with another fabric picture.
-func withFabric(h fabric.Health) func() backend.State {
-	return func() backend.State {
+func withFabric(h fabric.Health) func() model.State {
+	return func() model.State {
 		s := testState()
 		s.Gen = 2
 		s.Fabric = h
@@ -435,7 +435,7 @@ func hostileFabric() fabric.Health {
 }
 
 // hostileFabricState puts many VLANs on the VMs too.
-func hostileFabricState() backend.State {
+func hostileFabricState() model.State {
 	s := hostileState()
 	s.Fabric = hostileFabric()
 	a := &s.Sites[0]
@@ -446,25 +446,25 @@ func hostileFabricState() backend.State {
 }
 
 // bigState is both sites with about n VMs each.
-func bigState(n int) backend.State {
+func bigState(n int) model.State {
 	per := 0
 	for _, g := range groups {
 		per += g.count
 	}
 	rep := (n + per - 1) / per
 	a, b := siteVMs(siteA, rep), siteVMs(siteB, rep)
-	return backend.State{Gen: 1, Sites: []backend.SiteSnapshot{
+	return model.State{Gen: 1, Sites: []model.SiteSnapshot{
 		connected(siteA, a[:min(n, len(a))]),
 		connected(siteB, b[:min(n, len(b))]),
 	}, Fabric: vlan120Removed()}
 }
 
 // disconnectedB is testState with site B's vCenter unreachable for five minutes.
-func disconnectedB() backend.State {
+func disconnectedB() model.State {
 	s := testState()
 	s.Gen = 2
 	b := &s.Sites[1]
-	b.Status.State = backend.Disconnected
+	b.Status.State = model.Disconnected
 	b.Status.Err = "dial tcp 10.20.0.5:443: connect: connection refused; retrying every 10s"
 	b.Status.Since = testNow.Add(-5 * time.Minute)
 	return s

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"time"
 
@@ -11,8 +12,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/vmcross/vmcross/backend"
 )
 
 // maxErrorLines bounds how much of a site's error its header shows.
@@ -23,7 +22,7 @@ const maxErrorLines = 2
 type SitePane struct {
 	common Common
 	slot   int // which State.Sites entry this pane shows, until it knows its site's ID
-	site   backend.SiteSnapshot
+	site   model.SiteSnapshot
 	known  bool // a State has named this pane's site
 	rows   []row
 	widest widest
@@ -79,12 +78,12 @@ func (p SitePane) Filtering() bool { return p.input.Focused() }
 func (p SitePane) Query() string { return p.query }
 
 // Site is the snapshot the pane shows, and whether a State has named its site yet.
-func (p SitePane) Site() (backend.SiteSnapshot, bool) { return p.site, p.known }
+func (p SitePane) Site() (model.SiteSnapshot, bool) { return p.site, p.known }
 
 // Selected is the VM under the cursor.
-func (p SitePane) Selected() (backend.VM, bool) {
+func (p SitePane) Selected() (model.VM, bool) {
 	if p.cursor < 0 || p.cursor >= len(p.rows) {
-		return backend.VM{}, false
+		return model.VM{}, false
 	}
 	return p.site.VMs[p.rows[p.cursor].vm], true
 }
@@ -96,8 +95,8 @@ func (p SitePane) Visible() int { return len(p.rows) }
 // same row, if that VM is gone). marks, derived from the same State, flags the VMs on VLANs
 // the DCI does not carry. The work is proportional to the inventory, and done here, in
 // Update, never in View.
-func (p *SitePane) SetState(s backend.State, marks *vlanMarks) {
-	var snap backend.SiteSnapshot
+func (p *SitePane) SetState(s model.State, marks *vlanMarks) {
+	var snap model.SiteSnapshot
 	var ok bool
 	if p.known {
 		snap, ok = s.Site(p.site.Status.ID)
@@ -122,7 +121,7 @@ func (p *SitePane) refilter(toTop bool) {
 }
 
 // refilterFrom is refilter with the selection taken before p.site changed.
-func (p *SitePane) refilterFrom(sel backend.VM, had, toTop bool) {
+func (p *SitePane) refilterFrom(sel model.VM, had, toTop bool) {
 	screenRow := p.cursor - p.offset
 	p.rows = filterVMs(p.site.VMs, p.query)
 	idx := -1
@@ -347,15 +346,15 @@ func (p SitePane) statusLine(w int) string {
 	var glyph string
 	var style lipgloss.Style
 	switch s.State {
-	case backend.Connected:
+	case model.Connected:
 		glyph, style = "●", st.SiteConnected
-	case backend.Connecting:
+	case model.Connecting:
 		glyph, style = "◌", st.SiteConnecting
 	default:
 		glyph, style = "✗", st.SiteDisconnected
 	}
 	state := glyph + " " + s.State.String()
-	if s.State != backend.Connected && !s.Since.IsZero() {
+	if s.State != model.Connected && !s.Since.IsZero() {
 		state += " " + age(p.common.Now().Sub(s.Since))
 	}
 	left := style.Render(cut(state, w))
@@ -386,9 +385,9 @@ func (p SitePane) emptyText() string {
 		return ""
 	case p.query != "" && len(p.site.VMs) > 0:
 		return fmt.Sprintf("no VMs match %q", p.query)
-	case p.site.Status.State == backend.Connecting:
+	case p.site.Status.State == model.Connecting:
 		return "loading inventory…"
-	case p.site.Status.State == backend.Disconnected:
+	case p.site.Status.State == model.Disconnected:
 		return "no inventory: vCenter unreachable"
 	}
 	return "no VMs"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/themes"
 )
@@ -18,7 +18,7 @@ import (
 // scenarios put the console in states whose screens differ in shape.
 var scenarios = []struct {
 	name  string
-	state func() backend.State
+	state func() model.State
 	keys  []string
 }{
 	{"list", testState, nil},
@@ -27,7 +27,7 @@ var scenarios = []struct {
 	{"filter_kept", testState, []string{"/", "s", "q", "l", "enter", "tab"}},
 	{"no_match", testState, []string{"/", "z", "z", "z"}},
 	{"site_down_full_help", disconnectedB, []string{"tab", "?"}},
-	{"empty", func() backend.State { return backend.State{} }, []string{"?"}},
+	{"empty", func() model.State { return model.State{} }, []string{"?"}},
 	{"hostile_names", hostileState, []string{"end"}},
 	{"fabric_vlan120", withFabric(vlan120Removed()), []string{"/", "p", "r", "o", "d", "enter"}},
 	{"fabric_member_down", withFabric(memberDown()), nil},
@@ -44,24 +44,24 @@ var scenarios = []struct {
 	{"fabric_focused_stale", withFabric(staleFabric()), []string{"shift+tab", "G"}},
 	{"fabric_focused_down", withFabric(dciDown()), []string{"shift+tab", "f"}},
 	{"fabric_focused_not_configured", withFabric(fabric.Health{}), []string{"shift+tab", "G"}},
-	{"fabric_focused_waiting", func() backend.State { return backend.State{} }, []string{"shift+tab", "j"}},
+	{"fabric_focused_waiting", func() model.State { return model.State{} }, []string{"shift+tab", "j"}},
 }
 
 // hostileState has names, hosts and errors that would break a naive layout: very long, wide
 // characters, control characters, a multi-line error.
-func hostileState() backend.State {
+func hostileState() model.State {
 	s := testState()
 	a := &s.Sites[0]
 	a.Status.Name = "Site with a display name far too long for any pane header at all, really"
 	a.Status.Host = "vcenter-with-a-very-long-host-name.datacentre.region.example.internal:8443"
-	a.Status.State = backend.Connecting
+	a.Status.State = model.Connecting
 	a.Status.Err = "first line\nsecond line\tafter a tab, " + strings.Repeat("and on and on ", 20)
 	a.Status.Since = testNow.Add(-49 * time.Hour)
-	a.VMs = append([]backend.VM{}, a.VMs...)
+	a.VMs = append([]model.VM{}, a.VMs...)
 	a.VMs = append(a.VMs,
-		backend.VM{Key: backend.VMKey{Site: "site-a", MoRef: "vm-1"}, Name: "zz-" + strings.Repeat("very-long-name-", 8), Power: backend.PoweredOn, Cluster: strings.Repeat("C", 60), Host: strings.Repeat("h", 80), VLANs: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, CPU: 128, MemoryMiB: 6 * 1024 * 1024},
-		backend.VM{Key: backend.VMKey{Site: "site-a", MoRef: "vm-2"}, Name: "zz-数据库服务器-東京-01", Power: backend.Suspended},
-		backend.VM{Key: backend.VMKey{Site: "site-a", MoRef: "vm-3"}, Name: "zz-esc\x1b[31mred\x1b[0m\nnewline", Power: "unknown"},
+		model.VM{Key: model.VMKey{Site: "site-a", MoRef: "vm-1"}, Name: "zz-" + strings.Repeat("very-long-name-", 8), Power: model.PoweredOn, Cluster: strings.Repeat("C", 60), Host: strings.Repeat("h", 80), VLANs: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, CPU: 128, MemoryMiB: 6 * 1024 * 1024},
+		model.VM{Key: model.VMKey{Site: "site-a", MoRef: "vm-2"}, Name: "zz-数据库服务器-東京-01", Power: model.Suspended},
+		model.VM{Key: model.VMKey{Site: "site-a", MoRef: "vm-3"}, Name: "zz-esc\x1b[31mred\x1b[0m\nnewline", Power: "unknown"},
 	)
 	return s
 }

@@ -2,18 +2,17 @@ package ui
 
 import (
 	"context"
+	"github.com/vmcross/vmcross/backend/model"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/vmcross/vmcross/backend"
 )
 
 // subscribedMsg carries the state channel once the subscription is open.
-type subscribedMsg struct{ ch <-chan backend.State }
+type subscribedMsg struct{ ch <-chan model.State }
 
 // stateMsg is a new State from the engine.
-type stateMsg struct{ state backend.State }
+type stateMsg struct{ state model.State }
 
 // streamClosedMsg says the engine closed the state channel (the session's context ended).
 type streamClosedMsg struct{}
@@ -29,7 +28,7 @@ func subscribe(ctx context.Context, e Engine) tea.Cmd {
 
 // waitForState delivers the next State; Update re-arms it after each one (bubbletea's
 // examples/realtime pattern), so at most one read is ever pending.
-func waitForState(ch <-chan backend.State) tea.Cmd {
+func waitForState(ch <-chan model.State) tea.Cmd {
 	return func() tea.Msg {
 		s, ok := <-ch
 		if !ok {

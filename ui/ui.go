@@ -7,23 +7,22 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/vmcross/vmcross/backend"
 )
 
 // Engine is what the console needs from the back end. backend.Engine satisfies it; tests
 // use a fake.
 type Engine interface {
 	// Snapshot is the current State. It is immutable and cheap to get.
-	Snapshot() backend.State
+	Snapshot() model.State
 	// Subscribe delivers the latest State after each change, coalesced; the channel is
 	// closed when ctx ends.
-	Subscribe(ctx context.Context) <-chan backend.State
+	Subscribe(ctx context.Context) <-chan model.State
 	// RefreshFabric asks for a poll of every switch now. It does not wait for it: the
 	// result arrives as a State like any other.
 	RefreshFabric()
@@ -53,8 +52,8 @@ type Model struct {
 	common Common
 	engine Engine
 	cancel context.CancelFunc
-	states <-chan backend.State // nil until subscribed, and after the engine closed it
-	gen    uint64               // Gen of the newest State shown
+	states <-chan model.State // nil until subscribed, and after the engine closed it
+	gen    uint64             // Gen of the newest State shown
 
 	sites    [2]SitePane
 	fabric   FabricPane
@@ -150,7 +149,7 @@ func (m Model) onResize(msg tea.WindowSizeMsg) Model {
 }
 
 // applyState shows s, unless a newer State is already shown (Gen only grows).
-func (m *Model) applyState(s backend.State) {
+func (m *Model) applyState(s model.State) {
 	if s.Gen < m.gen {
 		return
 	}

@@ -3,13 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -228,12 +228,12 @@ func TestCursorKeepsVMAcrossStates(t *testing.T) {
 	next := testState()
 	next.Gen = 2
 	a := &next.Sites[0]
-	a.VMs = append([]backend.VM{}, a.VMs...)
+	a.VMs = append([]model.VM{}, a.VMs...)
 	a.VMs = append(a.VMs[:3:3], a.VMs[4:]...)
 	for _, name := range []string{"mia-aaa-new-01", "mia-aaa-new-02", "mia-aaa-new-03"} {
-		a.VMs = append(a.VMs, backend.VM{Key: backend.VMKey{Site: "site-a", MoRef: "vm-9" + name[len(name)-1:]}, Name: name, Power: backend.PoweredOn})
+		a.VMs = append(a.VMs, model.VM{Key: model.VMKey{Site: "site-a", MoRef: "vm-9" + name[len(name)-1:]}, Name: name, Power: model.PoweredOn})
 	}
-	backend.SortVMs(a.VMs)
+	model.SortVMs(a.VMs)
 	m = update(t, m, stateMsg{next})
 	got, _ := m.sites[0].Selected()
 	if got.Key != want.Key {
@@ -248,7 +248,7 @@ func TestCursorKeepsVMAcrossStates(t *testing.T) {
 	gone := testState()
 	gone.Gen = 3
 	g := &gone.Sites[0]
-	g.VMs = append([]backend.VM{}, next.Sites[0].VMs...)
+	g.VMs = append([]model.VM{}, next.Sites[0].VMs...)
 	g.VMs = append(g.VMs[:idx:idx], g.VMs[idx+1:]...)
 	m = update(t, m, stateMsg{gone})
 	if m.sites[0].cursor != idx {
@@ -370,7 +370,7 @@ func TestNarrowAndWideLayout(t *testing.T) {
 }
 
 func TestWaitingForEngine(t *testing.T) {
-	m := newTestModel(t, newFakeEngine(backend.State{}), 80, 24)
+	m := newTestModel(t, newFakeEngine(model.State{}), 80, 24)
 	if !strings.Contains(m.View(), "waiting for the engine") {
 		t.Errorf("empty State should say it is waiting:\n%s", m.View())
 	}
@@ -496,7 +496,7 @@ func TestNarrowingTakesFocusFromFabric(t *testing.T) {
 }
 
 // fabricFocused is the console at w×h showing s, with the fabric pane focused.
-func fabricFocused(t *testing.T, s backend.State, w, h int) Model {
+func fabricFocused(t *testing.T, s model.State, w, h int) Model {
 	t.Helper()
 	m := pressAll(t, newTestModel(t, newFakeEngine(s), w, h), "tab", "tab")
 	if focusOn(t, m) != focusFabric {

@@ -4,6 +4,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net/url"
 	"os"
@@ -284,7 +285,7 @@ func (c *Config) Specs() ([]backend.SiteSpec, error) {
 		if name == "" {
 			name = s.ID
 		}
-		out = append(out, backend.SiteSpec{ID: backend.SiteID(s.ID), Name: name, URL: s.URL, Username: s.Username,
+		out = append(out, backend.SiteSpec{ID: model.SiteID(s.ID), Name: name, URL: s.URL, Username: s.Username,
 			Password: pw, Thumbprint: s.Thumbprint, CAFile: s.CAFile, Insecure: s.Insecure})
 	}
 	return out, nil

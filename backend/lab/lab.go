@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"log"
 	"maps"
@@ -48,7 +49,7 @@ const DefaultSwitchBasePort = 2201
 
 // Endpoint is everything a client needs to reach one lab vCenter.
 type Endpoint struct {
-	ID         backend.SiteID
+	ID         model.SiteID
 	Name       string // display name, e.g. "Miami (site A)"
 	URL        string // https://127.0.0.1:PORT/sdk
 	Username   string
@@ -261,7 +262,7 @@ func (l *Lab) Endpoints() []Endpoint {
 }
 
 // Endpoint returns the vCenter of one site.
-func (l *Lab) Endpoint(id backend.SiteID) (Endpoint, bool) {
+func (l *Lab) Endpoint(id model.SiteID) (Endpoint, bool) {
 	for _, s := range l.sites {
 		if s.ep.ID == id {
 			return s.ep, true
@@ -320,7 +321,7 @@ func (l *Lab) Config() *config.Config {
 // Model returns the simulator model behind a site, or nil. Its registry (Model.Map) is the
 // site's live inventory; change it only the way the simulator's own methods do (under the
 // object's lock, through Registry.Update so that property collectors see the change).
-func (l *Lab) Model(id backend.SiteID) *simulator.Model {
+func (l *Lab) Model(id model.SiteID) *simulator.Model {
 	for _, s := range l.sites {
 		if s.ep.ID == id {
 			return s.model
@@ -331,7 +332,7 @@ func (l *Lab) Model(id backend.SiteID) *simulator.Model {
 
 // SetHandler installs h as the site's call interceptor (see Handler); nil removes it. Use it
 // instead of setting the registry's Handler, which the lab uses itself.
-func (l *Lab) SetHandler(id backend.SiteID, h Handler) {
+func (l *Lab) SetHandler(id model.SiteID, h Handler) {
 	for _, s := range l.sites {
 		if s.ep.ID == id {
 			if h == nil {

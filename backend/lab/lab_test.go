@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func connect(t testing.TB, ep Endpoint) *govmomi.Client {
 	return c
 }
 
-func endpoint(t testing.TB, l *Lab, id backend.SiteID) Endpoint {
+func endpoint(t testing.TB, l *Lab, id model.SiteID) Endpoint {
 	t.Helper()
 	ep, ok := l.Endpoint(id)
 	if !ok {
@@ -180,7 +181,7 @@ func TestEndpoints(t *testing.T) {
 	if len(eps) != 2 || eps[0].ID != "site-a" || eps[1].ID != "site-b" {
 		t.Fatalf("endpoints = %+v, want site-a and site-b", eps)
 	}
-	uuids := map[string]backend.SiteID{}
+	uuids := map[string]model.SiteID{}
 	for _, ep := range eps {
 		u, err := url.Parse(ep.URL)
 		if err != nil || u.Scheme != "https" || u.Hostname() != "127.0.0.1" || u.Path != "/sdk" || u.User != nil {
@@ -285,7 +286,7 @@ func TestConfig(t *testing.T) {
 
 func TestInventory(t *testing.T) {
 	l := startLab(t)
-	invs := map[backend.SiteID]inventory{}
+	invs := map[model.SiteID]inventory{}
 	for _, ep := range l.Endpoints() {
 		invs[ep.ID] = readInventory(t, connect(t, ep))
 	}
@@ -302,7 +303,7 @@ func TestInventory(t *testing.T) {
 	if _, ok := a.vms["sap-hana-01"]; ok {
 		t.Error("site-a serves site-b's sap-hana-01")
 	}
-	hostDomain := map[backend.SiteID]string{"site-a": ".mia.example.net", "site-b": ".atl.example.net"}
+	hostDomain := map[model.SiteID]string{"site-a": ".mia.example.net", "site-b": ".atl.example.net"}
 	for id, inv := range invs {
 		for _, h := range inv.hosts {
 			if !strings.HasSuffix(h.Name, hostDomain[id]) {
@@ -633,10 +634,10 @@ func fingerprint(t testing.TB, c *govmomi.Client) []string {
 }
 
 func TestDeterministic(t *testing.T) {
-	var runs [2]map[backend.SiteID][]string
+	var runs [2]map[model.SiteID][]string
 	for i := range runs {
 		l := startLab(t)
-		runs[i] = map[backend.SiteID][]string{}
+		runs[i] = map[model.SiteID][]string{}
 		for _, ep := range l.Endpoints() {
 			runs[i][ep.ID] = fingerprint(t, connect(t, ep))
 		}

@@ -2,9 +2,9 @@ package lab
 
 import (
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"slices"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/fabric/sim"
 )
 
@@ -64,7 +64,7 @@ const (
 // siteBlueprint describes one site's estate. Everything in it is fixed, so every Start builds
 // the same names.
 type siteBlueprint struct {
-	id         backend.SiteID
+	id         model.SiteID
 	name       string // display name
 	letter     string // "a": used in cluster, host and datastore names
 	domain     string // "mia.example.net"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/fabric/parse"
@@ -91,7 +91,7 @@ func polledAll(h fabric.Health) bool {
 }
 
 // coversVMs reports whether the health has an opinion on every VLAN a loaded VM uses.
-func coversVMs(st backend.State) bool {
+func coversVMs(st model.State) bool {
 	for _, ss := range st.Sites {
 		for _, vm := range ss.VMs {
 			for _, v := range vm.VLANs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"log"
 	"strconv"
@@ -19,16 +20,16 @@ import (
 // inventoryRow is one VM as `vmcross inventory` prints it; the JSON field names are a
 // stable interface for scripts.
 type inventoryRow struct {
-	Site       backend.SiteID     `json:"site"`
-	Name       string             `json:"name"`
-	MoRef      string             `json:"moref"`
-	Power      backend.PowerState `json:"power"`
-	Host       string             `json:"host"`
-	Cluster    string             `json:"cluster"`
-	CPU        int32              `json:"vcpu"`
-	MemoryMiB  int32              `json:"memory_mib"`
-	VLANs      []int              `json:"vlans"`
-	Datastores []string           `json:"datastores"`
+	Site       model.SiteID     `json:"site"`
+	Name       string           `json:"name"`
+	MoRef      string           `json:"moref"`
+	Power      model.PowerState `json:"power"`
+	Host       string           `json:"host"`
+	Cluster    string           `json:"cluster"`
+	CPU        int32            `json:"vcpu"`
+	MemoryMiB  int32            `json:"memory_mib"`
+	VLANs      []int            `json:"vlans"`
+	Datastores []string         `json:"datastores"`
 }
 
 func newInventoryCmd() *cobra.Command {

@@ -1,0 +1,229 @@
+// Package model holds the data every part of vmcross shares: site and VM keys, the inventory
+// (VMs, hosts, clusters, datastores, port groups), site snapshots and the engine's State,
+// VM details, operators and the engine's events. It imports nothing of vmcross but fabric's
+// health types, so the engine, preflight, migration, the console and the CLI can all use it
+// without import cycles.
+package model
+
+import (
+	"sort"
+	"time"
+
+	"github.com/vmcross/vmcross/fabric"
+)
+
+// SiteID names a site in configuration ("site-a", "site-b").
+type SiteID string
+
+// VMKey identifies a VM across both vCenters: two vCenters issue the same MoRefs, so a MoRef
+// alone is never a key.
+type VMKey struct {
+	Site  SiteID `json:"site"`
+	MoRef string `json:"moref"` // the managed object value, e.g. "vm-42"
+}
+
+func (k VMKey) String() string { return string(k.Site) + "/" + k.MoRef }
+
+// Ref is a managed object reference within one vCenter: its type and value
+// ("HostSystem", "host-21"). The site it belongs to is the one of the snapshot holding it.
+type Ref struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// IsZero reports whether r names no object.
+func (r Ref) IsZero() bool { return r.Value == "" }
+
+// PowerState is a VM's runtime power state as vCenter reports it.
+type PowerState string
+
+// Power states, as vSphere spells them.
+const (
+	PoweredOn  PowerState = "poweredOn"
+	PoweredOff PowerState = "poweredOff"
+	Suspended  PowerState = "suspended"
+)
+
+// VM is the narrow, list-sized view of one virtual machine: what a row shows, plus the
+// references preflight and migration need. Details (devices, snapshots) are fetched on
+// selection (VMDetails), not here.
+type VM struct {
+	Key        VMKey      `json:"-"`
+	Name       string     `json:"name"`
+	Power      PowerState `json:"power"`
+	Host       string     `json:"host"`
+	Cluster    string     `json:"cluster"`
+	CPU        int32      `json:"vcpu"`
+	MemoryMiB  int32      `json:"memory_mib"`
+	VLANs      []int      `json:"vlans"`
+	Networks   []string   `json:"networks"`
+	Datastores []string   `json:"datastores"`
+	Template   bool       `json:"template,omitempty"`
+
+	// InstanceUUID is vCenter's instance UUID of the VM (config.instanceUuid): it survives a
+	// cross-vCenter move, unlike the MoRef.
+	InstanceUUID string `json:"instance_uuid,omitempty"`
+	// HWVersion is the virtual hardware version ("vmx-19").
+	HWVersion string `json:"hw_version,omitempty"`
+	// ChangeVersion is config.changeVersion: it moves whenever the VM's configuration does,
+	// so cached details are stale once it differs.
+	ChangeVersion string `json:"change_version,omitempty"`
+	// Snapshots is the number of root snapshots (0: none); details give the whole tree.
+	Snapshots int `json:"root_snapshots,omitempty"`
+
+	HostRef       Ref   `json:"host_ref"`
+	ClusterRef    Ref   `json:"cluster_ref"` // zero on a standalone host
+	PoolRef       Ref   `json:"resource_pool_ref"`
+	FolderRef     Ref   `json:"folder_ref"`
+	DatastoreRefs []Ref `json:"datastore_refs"`
+	NetworkRefs   []Ref `json:"network_refs"`
+}
+
+// Host is one ESXi host as vCenter reports it.
+type Host struct {
+	Ref        Ref    `json:"ref"`
+	Name       string `json:"name"`
+	ClusterRef Ref    `json:"cluster_ref"` // zero on a standalone host
+	// Connection is "connected", "disconnected" or "notResponding".
+	Connection    string `json:"connection"`
+	Maintenance   bool   `json:"maintenance"`
+	VMotion       bool   `json:"vmotion_enabled"`
+	CPUVendor     string `json:"cpu_vendor,omitempty"` // "intel", "amd"
+	CPUModel      string `json:"cpu_model,omitempty"`
+	EVCMode       string `json:"evc_mode,omitempty"`     // the host's current EVC mode key
+	MaxEVCMode    string `json:"max_evc_mode,omitempty"` // the highest EVC mode it supports
+	CPUMhz        int64  `json:"cpu_mhz"`                // total
+	MemoryMiB     int64  `json:"memory_mib"`             // total
+	CPUUsedMhz    int64  `json:"cpu_used_mhz"`
+	MemoryUsedMiB int64  `json:"memory_used_mib"`
+}
+
+// Cluster is one vSphere cluster.
+type Cluster struct {
+	Ref           Ref    `json:"ref"`
+	Name          string `json:"name"`
+	EVCMode       string `json:"evc_mode,omitempty"` // "" when EVC is off
+	CPUMhz        int64  `json:"cpu_mhz"`            // total of its hosts
+	MemoryMiB     int64  `json:"memory_mib"`
+	CPUUsedMhz    int64  `json:"cpu_used_mhz"` // sum of its hosts' use
+	MemoryUsedMiB int64  `json:"memory_used_mib"`
+	Hosts         int    `json:"hosts"`
+}
+
+// Datastore is one datastore and the hosts that mount it.
+type Datastore struct {
+	Ref        Ref    `json:"ref"`
+	Name       string `json:"name"`
+	Type       string `json:"type"` // VMFS, NFS, NFS41, vsan, vvol
+	CapacityB  int64  `json:"capacity_bytes"`
+	FreeB      int64  `json:"free_bytes"`
+	Accessible bool   `json:"accessible"`
+	Hosts      []Ref  `json:"hosts"` // hosts that mount it, sorted by value
+}
+
+// PortGroup is a network a VM can attach to: a distributed port group or a standard network.
+type PortGroup struct {
+	Ref    Ref    `json:"ref"`
+	Name   string `json:"name"`
+	VLAN   int    `json:"vlan,omitempty"`   // 0: none known (standard, untagged, trunk, PVLAN)
+	Switch string `json:"switch,omitempty"` // the distributed switch's name, "" for a standard network
+	// SwitchRef is the distributed switch; zero for a standard network.
+	SwitchRef Ref `json:"switch_ref"`
+}
+
+// ConnState is the state of a site's vCenter session.
+type ConnState int
+
+// Connection states of a site.
+const (
+	Connecting ConnState = iota
+	Connected
+	Disconnected
+)
+
+func (c ConnState) String() string {
+	switch c {
+	case Connecting:
+		return "connecting"
+	case Connected:
+		return "connected"
+	case Disconnected:
+		return "disconnected"
+	}
+	return "unknown"
+}
+
+// SiteStatus is what the console shows in a site pane's header.
+type SiteStatus struct {
+	ID    SiteID    `json:"id"`
+	Name  string    `json:"name"`  // display name, e.g. "Miami (site A)"
+	Host  string    `json:"host"`  // vCenter host[:port] as configured
+	State ConnState `json:"state"` // connection state
+	Err   string    `json:"error,omitempty"`
+	Since time.Time `json:"since"` // when State last changed
+}
+
+// SiteSnapshot is one site's status and inventory. It is never modified after it is
+// published. Gen grows with every change of this site only, so a client can tell that the
+// other site changed and this one did not.
+type SiteSnapshot struct {
+	Gen    uint64     `json:"gen"`
+	Status SiteStatus `json:"status"`
+	VMs    []VM       `json:"vms"` // sorted by name, then MoRef
+	// The rest of the inventory, each sorted by name. They change far less often than VMs.
+	Hosts      []Host      `json:"hosts"`
+	Clusters   []Cluster   `json:"clusters"`
+	Datastores []Datastore `json:"datastores"`
+	PortGroups []PortGroup `json:"port_groups"`
+}
+
+// VM returns the VM with the given MoRef, or false.
+func (s SiteSnapshot) VM(moref string) (VM, bool) {
+	for _, vm := range s.VMs {
+		if vm.Key.MoRef == moref {
+			return vm, true
+		}
+	}
+	return VM{}, false
+}
+
+// HostByRef returns the host with the given MoRef value, or false.
+func (s SiteSnapshot) HostByRef(value string) (Host, bool) {
+	for _, h := range s.Hosts {
+		if h.Ref.Value == value {
+			return h, true
+		}
+	}
+	return Host{}, false
+}
+
+// State is an immutable picture of everything the engine knows. Gen grows with every change.
+type State struct {
+	Gen   uint64         `json:"gen"`
+	Sites []SiteSnapshot `json:"sites"`
+	// Fabric is the DCI's health; Fabric.Configured is false when no switches are configured.
+	Fabric fabric.Health `json:"fabric"`
+	// VLANsInUse is the sorted union of the VLANs of every VM of every site: what the fabric
+	// monitor is told to watch.
+	VLANsInUse []int `json:"vlans_in_use"`
+}
+
+// Site returns the snapshot of the site with the given id, or false.
+func (s State) Site(id SiteID) (SiteSnapshot, bool) {
+	for _, ss := range s.Sites {
+		if ss.Status.ID == id {
+			return ss, true
+		}
+	}
+	return SiteSnapshot{}, false
+}
+
+// SortVMs orders VMs by name, then MoRef, so every view lists them the same way.
+func SortVMs(vms []VM) {
+	sort.Slice(vms, func(i, j int) bool {
+		if vms[i].Name != vms[j].Name {
+			return vms[i].Name < vms[j].Name
+		}
+		return vms[i].Key.MoRef < vms[j].Key.MoRef
+	})
+}
