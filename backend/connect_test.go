@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"errors"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // Connection tests: reachability, TLS verification and login, each ending in a sentence

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/internal/latest"
 )

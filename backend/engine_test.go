@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // twoSites starts two simulated vCenters and an engine over both.

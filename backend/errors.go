@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // SiteError is a site's failure, worded for an operator:

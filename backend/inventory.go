@@ -1,10 +1,11 @@
 package backend
 
 import (
-	"github.com/vmcross/vmcross/backend/model"
 	"sort"
 
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // The inventory is fetched through one ContainerView with these types and these narrow

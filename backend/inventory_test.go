@@ -1,11 +1,12 @@
 package backend
 
 import (
-	"github.com/vmcross/vmcross/backend/model"
 	"reflect"
 	"testing"
 
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 func ref(kind, value string) types.ManagedObjectReference {

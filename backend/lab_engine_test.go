@@ -2,7 +2,6 @@ package backend_test
 
 import (
 	"context"
-	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 )
 

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"crypto/tls"
-	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"runtime"
 	"sort"
@@ -19,6 +18,8 @@ import (
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // vcenter is one simulated vCenter for a test, with a separate client that plays "any

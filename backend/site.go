@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"net/http"
 	"net/url"
 	"sync"
@@ -17,6 +16,8 @@ import (
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // SiteOption tunes a Site (and, through NewEngine, every site of an Engine).

@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"github.com/vmcross/vmcross/backend/model"
 	"reflect"
 	"sync"
 	"testing"
@@ -13,6 +12,8 @@ import (
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // withVLAN puts the model's distributed port group DC0_DVPG0 (where vcsim attaches every VM)

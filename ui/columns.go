@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"github.com/vmcross/vmcross/backend/model"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // Column widths. Name, VLANs and cluster/host stretch between their minimum and the widest

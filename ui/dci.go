@@ -2,12 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"net"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/fabric/parse"
 )

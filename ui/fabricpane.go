@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 )
 

@@ -1,13 +1,13 @@
 package ui
 
 import (
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/themes"
 )

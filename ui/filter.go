@@ -1,11 +1,12 @@
 package ui
 
 import (
-	"github.com/vmcross/vmcross/backend/model"
 	"strconv"
 	"strings"
 
 	"github.com/sahilm/fuzzy"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // row is one line of a site's list: a VM, and the characters of its name the filter matched.

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 )
 

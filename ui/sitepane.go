@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"time"
 
@@ -12,6 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // maxErrorLines bounds how much of a site's error its header shows.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/themes"
 )

@@ -2,10 +2,11 @@ package ui
 
 import (
 	"context"
-	"github.com/vmcross/vmcross/backend/model"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // subscribedMsg carries the state channel once the subscription is open.

@@ -7,12 +7,13 @@ package ui
 import (
 	"context"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // Engine is what the console needs from the back end. backend.Engine satisfies it; tests

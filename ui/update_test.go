@@ -3,13 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 )
 

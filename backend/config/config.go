@@ -4,7 +4,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 )
 

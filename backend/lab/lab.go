@@ -13,7 +13,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"log"
 	"maps"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric/sim"
 )
 

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 func startLab(t testing.TB) *Lab {

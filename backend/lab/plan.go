@@ -2,9 +2,9 @@ package lab
 
 import (
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"slices"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric/sim"
 )
 

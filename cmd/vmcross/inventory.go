@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/vmcross/vmcross/backend/model"
 	"io"
 	"log"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // inventoryRow is one VM as `vmcross inventory` prints it; the JSON field names are a
