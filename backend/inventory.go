@@ -1,7 +1,10 @@
 package backend
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -9,45 +12,109 @@ import (
 )
 
 // The inventory is fetched through one ContainerView with these types and these narrow
-// properties; everything else about a VM is fetched when it is selected.
+// properties; everything else about a VM is fetched when it is selected. Paths go no deeper
+// than their declared types allow (vCenter checks paths against the declared type, so a
+// cluster's EVC mode comes with its whole, small, summary).
 var (
 	viewTypes = []string{
 		"VirtualMachine", "HostSystem", "ClusterComputeResource",
-		"Network", "DistributedVirtualPortgroup", "Datastore",
+		"Network", "DistributedVirtualPortgroup", "DistributedVirtualSwitch", "Datastore",
 	}
 	propSpecs = []types.PropertySpec{
 		{Type: "VirtualMachine", PathSet: []string{
 			"name", "runtime.powerState", "runtime.host", "summary.config.numCpu",
 			"summary.config.memorySizeMB", "summary.config.template", "network", "datastore",
-			"config.changeVersion",
+			"config.changeVersion", "config.instanceUuid", "config.version",
+			"resourcePool", "parent", "rootSnapshot",
 		}},
-		{Type: "HostSystem", PathSet: []string{"name", "parent"}},
-		{Type: "ClusterComputeResource", PathSet: []string{"name"}},
+		{Type: "HostSystem", PathSet: []string{
+			"name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode",
+			"summary.config.vmotionEnabled", "summary.currentEVCModeKey", "summary.maxEVCModeKey",
+			"summary.hardware.cpuModel", "summary.hardware.cpuMhz", "summary.hardware.numCpuCores",
+			"summary.hardware.memorySize",
+			"summary.quickStats.overallCpuUsage", "summary.quickStats.overallMemoryUsage",
+		}},
+		{Type: "ClusterComputeResource", PathSet: []string{"name", "summary"}},
 		{Type: "Network", PathSet: []string{"name"}},
-		{Type: "DistributedVirtualPortgroup", PathSet: []string{"name", "config.defaultPortConfig"}},
-		{Type: "Datastore", PathSet: []string{"name"}},
+		{Type: "DistributedVirtualPortgroup", PathSet: []string{"name", "config.defaultPortConfig", "config.distributedVirtualSwitch"}},
+		{Type: "DistributedVirtualSwitch", PathSet: []string{"name"}},
+		{Type: "Datastore", PathSet: []string{
+			"name", "summary.type", "summary.capacity", "summary.freeSpace", "summary.accessible", "host",
+		}},
 	}
 )
 
 type rawVM struct {
-	name       string
-	power      model.PowerState
-	host       string // MoRef value
-	cpu        int32
-	memMiB     int32
-	template   bool
-	networks   []string // MoRef values
-	datastores []string // MoRef values
+	name          string
+	power         model.PowerState
+	host          string // MoRef value
+	cpu           int32
+	memMiB        int32
+	template      bool
+	networks      []types.ManagedObjectReference
+	datastores    []types.ManagedObjectReference
+	changeVersion string
+	instanceUUID  string
+	hwVersion     string
+	pool          types.ManagedObjectReference
+	folder        types.ManagedObjectReference
+	rootSnapshots int
 }
 
 type rawHost struct {
-	name   string
-	parent types.ManagedObjectReference
+	name        string
+	parent      types.ManagedObjectReference
+	connection  string
+	maintenance bool
+	vmotion     bool
+	evc         string
+	maxEVC      string
+	cpuModel    string
+	cpuMhz      int32 // per core
+	cores       int16
+	memBytes    int64
+	cpuUsedMhz  int32
+	memUsedMiB  int32
+}
+
+type rawCluster struct {
+	name string
+	evc  string
 }
 
 type rawNetwork struct {
+	kind string // its MoRef type: Network, DistributedVirtualPortgroup, OpaqueNetwork
 	name string
 	vlan int // 0: none known (standard port group, untagged, trunk or private VLAN)
+	dvs  types.ManagedObjectReference
+}
+
+type rawDatastore struct {
+	name       string
+	kind       string
+	capacity   int64
+	free       int64
+	accessible bool
+	hosts      []model.Ref // mounted and accessible, sorted by value
+}
+
+// siteInventory is one published picture of a site's inventory. Its slices and their
+// elements are never modified after snapshot returns them.
+type siteInventory struct {
+	VMs        []model.VM
+	Hosts      []model.Host
+	Clusters   []model.Cluster
+	Datastores []model.Datastore
+	PortGroups []model.PortGroup
+}
+
+// fill puts the inventory into a site snapshot.
+func (si siteInventory) fill(snap *model.SiteSnapshot) {
+	snap.VMs = si.VMs
+	snap.Hosts = si.Hosts
+	snap.Clusters = si.Clusters
+	snap.Datastores = si.Datastores
+	snap.PortGroups = si.PortGroups
 }
 
 // inventory is one session's picture of a vCenter, built from property collector updates.
@@ -57,15 +124,23 @@ type inventory struct {
 	site       model.SiteID
 	vms        map[string]*rawVM
 	hosts      map[string]*rawHost
-	clusters   map[string]string
+	clusters   map[string]*rawCluster
 	networks   map[string]*rawNetwork
-	datastores map[string]string
+	switches   map[string]string // distributed switch names
+	datastores map[string]*rawDatastore
 
 	resolved map[string]model.VM // VMs as last published
 	dirty    map[string]bool     // VMs whose own properties changed since then
-	allDirty bool                // a host, cluster, network or datastore changed
-	vmCache  []model.VM          // the last published, sorted list
-	changed  bool                // anything changed since the last snapshot
+	// allDirty: what a VM row shows of another object changed (a host's name or cluster, a
+	// cluster's, network's or datastore's name, a VLAN), or such an object came or went,
+	// so every VM is resolved again. Host load or datastore space does not set it.
+	allDirty bool
+	vmGone   bool // a VM left since the last snapshot
+
+	// What changed since the last snapshot, besides VMs.
+	hostsDirty, clustersDirty, networksDirty, datastoresDirty bool
+
+	view siteInventory // the last published inventory
 
 	// vcsim quirk: when a ContainerView's membership changes, its filter forgets which
 	// objects it has sent, drops the next Leave updates and re-sends every object as Enter.
@@ -85,9 +160,10 @@ func newInventory(site model.SiteID) *inventory {
 		site:       site,
 		vms:        map[string]*rawVM{},
 		hosts:      map[string]*rawHost{},
-		clusters:   map[string]string{},
+		clusters:   map[string]*rawCluster{},
 		networks:   map[string]*rawNetwork{},
-		datastores: map[string]string{},
+		switches:   map[string]string{},
+		datastores: map[string]*rawDatastore{},
 		resolved:   map[string]model.VM{},
 		dirty:      map[string]bool{},
 		entered:    map[string]bool{},
@@ -104,16 +180,27 @@ func (inv *inventory) takeReconfigured() []types.ManagedObjectReference {
 	return refs
 }
 
-// applyContents folds freshly read VM properties into the inventory, as modifications.
+// applyContents folds freshly read VM properties (all of vmPaths) into the inventory, as
+// modifications. A property the read left out is unset, as vCenter omits unset properties.
 func (inv *inventory) applyContents(ocs []types.ObjectContent) {
 	updates := make([]types.ObjectUpdate, 0, len(ocs))
 	for _, oc := range ocs {
 		u := types.ObjectUpdate{Kind: types.ObjectUpdateKindModify, Obj: oc.Obj}
+		got := map[string]bool{}
 		for _, p := range oc.PropSet {
+			got[p.Name] = true
 			if p.Name == "config.changeVersion" {
 				continue // already applied; re-applying would ask for another re-read
 			}
 			u.ChangeSet = append(u.ChangeSet, types.PropertyChange{Name: p.Name, Op: types.PropertyChangeOpAssign, Val: p.Val})
+		}
+		for _, m := range oc.MissingSet {
+			got[m.Path] = true // not readable: keep what is known
+		}
+		for _, path := range vmPaths() {
+			if !got[path] && path != "config.changeVersion" {
+				u.ChangeSet = append(u.ChangeSet, types.PropertyChange{Name: path, Op: types.PropertyChangeOpAssign})
+			}
 		}
 		updates = append(updates, u)
 	}
@@ -123,7 +210,6 @@ func (inv *inventory) applyContents(ocs []types.ObjectContent) {
 // apply folds one batch of object updates into the inventory.
 func (inv *inventory) apply(updates []types.ObjectUpdate) {
 	for _, u := range updates {
-		inv.changed = true
 		ref := u.Obj.Value
 		switch u.Kind {
 		case types.ObjectUpdateKindLeave:
@@ -135,6 +221,8 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			}
 			inv.entered[ref] = true
 		}
+		// An object coming in may be one VMs already refer to.
+		entering := u.Kind == types.ObjectUpdateKindEnter
 		switch u.Obj.Type {
 		case "VirtualMachine":
 			vm := inv.vms[ref]
@@ -156,43 +244,78 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 				inv.hosts[ref] = h
 			}
 			for _, c := range u.ChangeSet {
+				if h.set(c) {
+					inv.allDirty = true
+				}
+			}
+			inv.hostsDirty = true
+			inv.allDirty = inv.allDirty || entering
+		case "ClusterComputeResource":
+			cl := inv.clusters[ref]
+			if cl == nil {
+				cl = &rawCluster{}
+				inv.clusters[ref] = cl
+			}
+			for _, c := range u.ChangeSet {
 				switch c.Name {
 				case "name":
-					h.name = str(c)
-				case "parent":
-					h.parent = moref(c)
+					if name := str(c); name != cl.name {
+						cl.name = name
+						inv.allDirty = true
+					}
+				case "summary":
+					cl.evc = clusterEVC(c.Val)
 				}
 			}
-			inv.allDirty = true
-		case "ClusterComputeResource":
-			for _, c := range u.ChangeSet {
-				if c.Name == "name" {
-					inv.clusters[ref] = str(c)
-				}
-			}
-			inv.allDirty = true
+			inv.clustersDirty = true
+			inv.allDirty = inv.allDirty || entering
 		case "Network", "DistributedVirtualPortgroup", "OpaqueNetwork":
 			n := inv.networks[ref]
 			if n == nil {
-				n = &rawNetwork{}
+				n = &rawNetwork{kind: u.Obj.Type}
 				inv.networks[ref] = n
 			}
 			for _, c := range u.ChangeSet {
 				switch c.Name {
 				case "name":
-					n.name = str(c)
+					if name := str(c); name != n.name {
+						n.name = name
+						inv.allDirty = true
+					}
 				case "config.defaultPortConfig":
-					n.vlan = portVLAN(c.Val)
+					if vlan := portVLAN(c.Val); vlan != n.vlan {
+						n.vlan = vlan
+						inv.allDirty = true
+					}
+				case "config.distributedVirtualSwitch":
+					n.dvs = moref(c)
 				}
 			}
-			inv.allDirty = true
-		case "Datastore":
+			inv.networksDirty = true
+			inv.allDirty = inv.allDirty || entering
+		case "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch":
 			for _, c := range u.ChangeSet {
 				if c.Name == "name" {
-					inv.datastores[ref] = str(c)
+					inv.switches[ref] = str(c)
 				}
 			}
-			inv.allDirty = true
+			if _, ok := inv.switches[ref]; !ok {
+				inv.switches[ref] = ""
+			}
+			inv.networksDirty = true
+		case "Datastore":
+			ds := inv.datastores[ref]
+			if ds == nil {
+				ds = &rawDatastore{}
+				inv.datastores[ref] = ds
+			}
+			for _, c := range u.ChangeSet {
+				if ds.set(c) {
+					inv.allDirty = true
+				}
+			}
+			inv.datastoresDirty = true
+			inv.allDirty = inv.allDirty || entering
 		}
 	}
 }
@@ -208,6 +331,8 @@ func (inv *inventory) known(obj types.ManagedObjectReference) bool {
 		_, ok = inv.clusters[obj.Value]
 	case "Datastore":
 		_, ok = inv.datastores[obj.Value]
+	case "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch":
+		_, ok = inv.switches[obj.Value]
 	default:
 		_, ok = inv.networks[obj.Value]
 	}
@@ -217,52 +342,59 @@ func (inv *inventory) known(obj types.ManagedObjectReference) bool {
 // endBatch drops, after a resync, every object the resync did not re-send.
 func (inv *inventory) endBatch() {
 	if inv.resync {
-		for ref := range inv.vms {
-			if !inv.entered[ref] {
-				inv.remove(types.ManagedObjectReference{Type: "VirtualMachine", Value: ref})
-			}
-		}
-		for _, m := range []map[string]string{inv.clusters, inv.datastores} {
-			for ref := range m {
+		gone := func(kind string, refs []string) {
+			for _, ref := range refs {
 				if !inv.entered[ref] {
-					delete(m, ref)
-					inv.allDirty = true
+					inv.remove(types.ManagedObjectReference{Type: kind, Value: ref})
 				}
 			}
 		}
-		for ref := range inv.hosts {
-			if !inv.entered[ref] {
-				delete(inv.hosts, ref)
-				inv.allDirty = true
-			}
-		}
-		for ref := range inv.networks {
-			if !inv.entered[ref] {
-				delete(inv.networks, ref)
-				inv.allDirty = true
-			}
-		}
+		gone("VirtualMachine", mapKeys(inv.vms))
+		gone("HostSystem", mapKeys(inv.hosts))
+		gone("ClusterComputeResource", mapKeys(inv.clusters))
+		gone("Datastore", mapKeys(inv.datastores))
+		gone("DistributedVirtualSwitch", mapKeys(inv.switches))
+		gone("Network", mapKeys(inv.networks))
 		inv.resync = false
 	}
 	clear(inv.entered)
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func (inv *inventory) remove(obj types.ManagedObjectReference) {
 	ref := obj.Value
 	switch obj.Type {
 	case "VirtualMachine":
+		if _, ok := inv.vms[ref]; ok {
+			inv.vmGone = true
+		}
 		delete(inv.vms, ref)
 		delete(inv.resolved, ref)
 		delete(inv.dirty, ref)
 		return
 	case "HostSystem":
 		delete(inv.hosts, ref)
+		inv.hostsDirty = true
 	case "ClusterComputeResource":
 		delete(inv.clusters, ref)
+		inv.clustersDirty = true
 	case "Datastore":
 		delete(inv.datastores, ref)
+		inv.datastoresDirty = true
+	case "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch":
+		delete(inv.switches, ref)
+		inv.networksDirty = true
+		return // VMs show no switch
 	default:
 		delete(inv.networks, ref)
+		inv.networksDirty = true
 	}
 	inv.allDirty = true
 }
@@ -284,71 +416,173 @@ func (vm *rawVM) set(c types.PropertyChange) {
 	case "summary.config.memorySizeMB":
 		vm.memMiB = int32Val(c)
 	case "summary.config.template":
-		b, _ := c.Val.(bool)
-		vm.template = b
+		vm.template = boolVal(c)
 	case "network":
-		vm.networks = morefValues(c)
+		vm.networks = morefs(c)
 	case "datastore":
-		vm.datastores = morefValues(c)
+		vm.datastores = morefs(c)
+	case "config.changeVersion":
+		vm.changeVersion = str(c)
+	case "config.instanceUuid":
+		vm.instanceUUID = str(c)
+	case "config.version":
+		vm.hwVersion = str(c)
+	case "resourcePool":
+		vm.pool = moref(c)
+	case "parent":
+		vm.folder = moref(c)
+	case "rootSnapshot":
+		vm.rootSnapshots = len(morefs(c))
 	}
 }
 
-// snapshot ends an update batch and returns the VMs sorted by name, or false when nothing
-// changed since the last call.
-// The returned slice and the VMs in it are never modified afterwards.
-func (inv *inventory) snapshot() ([]model.VM, bool) {
-	inv.endBatch()
-	if !inv.changed {
-		return inv.vmCache, false
-	}
-	inv.changed = false
-	if inv.allDirty {
-		for ref, raw := range inv.vms {
-			inv.resolved[ref] = inv.resolve(ref, raw)
+// set applies one host property and reports whether VMs show the change (name, cluster).
+func (h *rawHost) set(c types.PropertyChange) (shown bool) {
+	switch c.Name {
+	case "name":
+		name := str(c)
+		shown, h.name = name != h.name, name
+	case "parent":
+		p := moref(c)
+		shown, h.parent = p != h.parent, p
+	case "runtime.connectionState":
+		if s, ok := c.Val.(types.HostSystemConnectionState); ok {
+			h.connection = string(s)
+		} else {
+			h.connection = str(c)
 		}
-	} else {
-		for ref := range inv.dirty {
-			if raw, ok := inv.vms[ref]; ok {
+	case "runtime.inMaintenanceMode":
+		h.maintenance = boolVal(c)
+	case "summary.config.vmotionEnabled":
+		h.vmotion = boolVal(c)
+	case "summary.currentEVCModeKey":
+		h.evc = str(c)
+	case "summary.maxEVCModeKey":
+		h.maxEVC = str(c)
+	case "summary.hardware.cpuModel":
+		h.cpuModel = str(c)
+	case "summary.hardware.cpuMhz":
+		h.cpuMhz = int32Val(c)
+	case "summary.hardware.numCpuCores":
+		h.cores = int16(int64Val(c))
+	case "summary.hardware.memorySize":
+		h.memBytes = int64Val(c)
+	case "summary.quickStats.overallCpuUsage":
+		h.cpuUsedMhz = int32Val(c)
+	case "summary.quickStats.overallMemoryUsage":
+		h.memUsedMiB = int32Val(c)
+	}
+	return shown
+}
+
+// set applies one datastore property and reports whether VMs show the change (the name).
+func (ds *rawDatastore) set(c types.PropertyChange) (shown bool) {
+	switch c.Name {
+	case "name":
+		name := str(c)
+		shown, ds.name = name != ds.name, name
+	case "summary.type":
+		ds.kind = str(c)
+	case "summary.capacity":
+		ds.capacity = int64Val(c)
+	case "summary.freeSpace":
+		ds.free = int64Val(c)
+	case "summary.accessible":
+		ds.accessible = boolVal(c)
+	case "host":
+		ds.hosts = mountedHosts(c.Val)
+	}
+	return shown
+}
+
+// snapshot ends an update batch and returns the inventory, each list sorted by name, or
+// false when nothing changed since the last call. Only dirty VMs are resolved again, unless
+// something every VM may show changed; lists whose objects did not change are the same
+// slices as before. The returned slices and their elements are never modified afterwards.
+func (inv *inventory) snapshot() (siteInventory, bool) {
+	inv.endBatch()
+	vmsChanged := inv.allDirty || inv.vmGone || len(inv.dirty) > 0
+	if !vmsChanged && !inv.hostsDirty && !inv.clustersDirty && !inv.networksDirty && !inv.datastoresDirty {
+		return inv.view, false
+	}
+	if vmsChanged {
+		if inv.allDirty {
+			for ref, raw := range inv.vms {
 				inv.resolved[ref] = inv.resolve(ref, raw)
 			}
+		} else {
+			for ref := range inv.dirty {
+				if raw, ok := inv.vms[ref]; ok {
+					inv.resolved[ref] = inv.resolve(ref, raw)
+				}
+			}
 		}
+		out := make([]model.VM, 0, len(inv.resolved))
+		for _, vm := range inv.resolved {
+			out = append(out, vm)
+		}
+		model.SortVMs(out)
+		inv.view.VMs = out
 	}
-	inv.allDirty = false
+	if inv.hostsDirty {
+		inv.view.Hosts = inv.hostList()
+	}
+	if inv.hostsDirty || inv.clustersDirty {
+		inv.view.Clusters = inv.clusterList()
+	}
+	if inv.networksDirty {
+		inv.view.PortGroups = inv.portGroupList()
+	}
+	if inv.datastoresDirty {
+		inv.view.Datastores = inv.datastoreList()
+	}
+	inv.allDirty, inv.vmGone = false, false
+	inv.hostsDirty, inv.clustersDirty, inv.networksDirty, inv.datastoresDirty = false, false, false, false
 	clear(inv.dirty)
-	out := make([]model.VM, 0, len(inv.resolved))
-	for _, vm := range inv.resolved {
-		out = append(out, vm)
-	}
-	model.SortVMs(out)
-	inv.vmCache = out
-	return out, true
+	return inv.view, true
 }
 
-// resolve turns MoRefs into the names an operator knows. It allocates fresh slices, since
-// the VM will be shared by immutable snapshots.
+// resolve turns MoRefs into the names an operator knows, and keeps the references. It
+// allocates fresh slices, since the VM will be shared by immutable snapshots.
 func (inv *inventory) resolve(ref string, raw *rawVM) model.VM {
 	vm := model.VM{
-		Key:       model.VMKey{Site: inv.site, MoRef: ref},
-		Name:      raw.name,
-		Power:     raw.power,
-		CPU:       raw.cpu,
-		MemoryMiB: raw.memMiB,
-		Template:  raw.template,
+		Key:           model.VMKey{Site: inv.site, MoRef: ref},
+		Name:          raw.name,
+		Power:         raw.power,
+		CPU:           raw.cpu,
+		MemoryMiB:     raw.memMiB,
+		Template:      raw.template,
+		InstanceUUID:  raw.instanceUUID,
+		HWVersion:     raw.hwVersion,
+		ChangeVersion: raw.changeVersion,
+		Snapshots:     raw.rootSnapshots,
+		PoolRef:       toRef(raw.pool),
+		FolderRef:     toRef(raw.folder),
+	}
+	if raw.host != "" {
+		vm.HostRef = model.Ref{Type: "HostSystem", Value: raw.host}
 	}
 	if h := inv.hosts[raw.host]; h != nil {
 		vm.Host = h.name
 		if h.parent.Type == "ClusterComputeResource" {
-			vm.Cluster = inv.clusters[h.parent.Value]
+			vm.ClusterRef = toRef(h.parent)
+			if cl := inv.clusters[h.parent.Value]; cl != nil {
+				vm.Cluster = cl.name
+			}
 		}
 	}
 	// vCenter lists each network once; vcsim may repeat one (a second NIC on it).
 	seenNet, seenVLAN := map[string]bool{}, map[int]bool{}
 	for _, n := range raw.networks {
-		nw := inv.networks[n]
-		if nw == nil || seenNet[n] {
+		if seenNet[n.Value] {
 			continue
 		}
-		seenNet[n] = true
+		seenNet[n.Value] = true
+		vm.NetworkRefs = append(vm.NetworkRefs, toRef(n))
+		nw := inv.networks[n.Value]
+		if nw == nil {
+			continue
+		}
 		vm.Networks = append(vm.Networks, nw.name)
 		if nw.vlan > 0 && !seenVLAN[nw.vlan] {
 			seenVLAN[nw.vlan] = true
@@ -357,13 +591,160 @@ func (inv *inventory) resolve(ref string, raw *rawVM) model.VM {
 	}
 	sort.Strings(vm.Networks)
 	sort.Ints(vm.VLANs)
+	seenDS := map[string]bool{}
 	for _, d := range raw.datastores {
-		if name, ok := inv.datastores[d]; ok {
-			vm.Datastores = append(vm.Datastores, name)
+		if seenDS[d.Value] {
+			continue
+		}
+		seenDS[d.Value] = true
+		vm.DatastoreRefs = append(vm.DatastoreRefs, toRef(d))
+		if ds := inv.datastores[d.Value]; ds != nil {
+			vm.Datastores = append(vm.Datastores, ds.name)
 		}
 	}
 	sort.Strings(vm.Datastores)
 	return vm
+}
+
+func (inv *inventory) hostList() []model.Host {
+	out := make([]model.Host, 0, len(inv.hosts))
+	for ref, h := range inv.hosts {
+		host := model.Host{
+			Ref:           model.Ref{Type: "HostSystem", Value: ref},
+			Name:          h.name,
+			Connection:    h.connection,
+			Maintenance:   h.maintenance,
+			VMotion:       h.vmotion,
+			CPUVendor:     cpuVendor(h.cpuModel, h.maxEVC),
+			CPUModel:      h.cpuModel,
+			EVCMode:       h.evc,
+			MaxEVCMode:    h.maxEVC,
+			CPUMhz:        int64(h.cpuMhz) * int64(h.cores),
+			MemoryMiB:     h.memBytes >> 20,
+			CPUUsedMhz:    int64(h.cpuUsedMhz),
+			MemoryUsedMiB: int64(h.memUsedMiB),
+		}
+		if h.parent.Type == "ClusterComputeResource" {
+			host.ClusterRef = toRef(h.parent)
+		}
+		out = append(out, host)
+	}
+	slices.SortFunc(out, func(a, b model.Host) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+	})
+	return out
+}
+
+// clusterList totals each cluster's hosts, from the host list just built.
+func (inv *inventory) clusterList() []model.Cluster {
+	byRef := make(map[string]*model.Cluster, len(inv.clusters))
+	out := make([]model.Cluster, 0, len(inv.clusters))
+	for ref, cl := range inv.clusters {
+		out = append(out, model.Cluster{Ref: model.Ref{Type: "ClusterComputeResource", Value: ref}, Name: cl.name, EVCMode: cl.evc})
+	}
+	for i := range out {
+		byRef[out[i].Ref.Value] = &out[i]
+	}
+	for _, h := range inv.view.Hosts {
+		if c := byRef[h.ClusterRef.Value]; c != nil && !h.ClusterRef.IsZero() {
+			c.Hosts++
+			c.CPUMhz += h.CPUMhz
+			c.MemoryMiB += h.MemoryMiB
+			c.CPUUsedMhz += h.CPUUsedMhz
+			c.MemoryUsedMiB += h.MemoryUsedMiB
+		}
+	}
+	slices.SortFunc(out, func(a, b model.Cluster) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+	})
+	return out
+}
+
+func (inv *inventory) portGroupList() []model.PortGroup {
+	out := make([]model.PortGroup, 0, len(inv.networks))
+	for ref, n := range inv.networks {
+		pg := model.PortGroup{Ref: model.Ref{Type: n.kind, Value: ref}, Name: n.name, VLAN: n.vlan}
+		if n.dvs.Value != "" {
+			pg.SwitchRef = toRef(n.dvs)
+			pg.Switch = inv.switches[n.dvs.Value]
+		}
+		out = append(out, pg)
+	}
+	slices.SortFunc(out, func(a, b model.PortGroup) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+	})
+	return out
+}
+
+func (inv *inventory) datastoreList() []model.Datastore {
+	out := make([]model.Datastore, 0, len(inv.datastores))
+	for ref, ds := range inv.datastores {
+		out = append(out, model.Datastore{
+			Ref:        model.Ref{Type: "Datastore", Value: ref},
+			Name:       ds.name,
+			Type:       ds.kind,
+			CapacityB:  ds.capacity,
+			FreeB:      ds.free,
+			Accessible: ds.accessible,
+			Hosts:      ds.hosts, // replaced, never modified, when the mounts change
+		})
+	}
+	slices.SortFunc(out, func(a, b model.Datastore) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+	})
+	return out
+}
+
+// cpuVendor names the CPU vendor ("intel", "amd") from the CPU model, or else from the EVC
+// mode key ("intel-icelake").
+func cpuVendor(cpuModel, evc string) string {
+	m := strings.ToLower(cpuModel)
+	switch {
+	case strings.Contains(m, "intel"):
+		return "intel"
+	case strings.Contains(m, "amd"):
+		return "amd"
+	}
+	if vendor, _, ok := strings.Cut(evc, "-"); ok {
+		return vendor
+	}
+	return ""
+}
+
+// clusterEVC reads the EVC mode key of a cluster's summary.
+func clusterEVC(v any) string {
+	switch s := v.(type) {
+	case types.ClusterComputeResourceSummary:
+		return s.CurrentEVCModeKey
+	case *types.ClusterComputeResourceSummary:
+		if s != nil {
+			return s.CurrentEVCModeKey
+		}
+	}
+	return ""
+}
+
+// mountedHosts lists the hosts that mount a datastore and can reach it, sorted by value.
+func mountedHosts(v any) []model.Ref {
+	var mounts []types.DatastoreHostMount
+	switch m := v.(type) {
+	case types.ArrayOfDatastoreHostMount:
+		mounts = m.DatastoreHostMount
+	case []types.DatastoreHostMount:
+		mounts = m
+	}
+	var out []model.Ref
+	for _, m := range mounts {
+		if m.MountInfo.Mounted != nil && !*m.MountInfo.Mounted {
+			continue
+		}
+		if m.MountInfo.Accessible != nil && !*m.MountInfo.Accessible {
+			continue
+		}
+		out = append(out, toRef(m.Key))
+	}
+	slices.SortFunc(out, func(a, b model.Ref) int { return cmp.Compare(a.Value, b.Value) })
+	return slices.CompactFunc(out, func(a, b model.Ref) bool { return a == b })
 }
 
 // portVLAN reads the VLAN id of a port group's default port setting: a single VLAN id only.
@@ -385,19 +766,42 @@ func portVLAN(v any) int {
 	return 0
 }
 
+func toRef(r types.ManagedObjectReference) model.Ref {
+	if r.Value == "" {
+		return model.Ref{}
+	}
+	return model.Ref{Type: r.Type, Value: r.Value}
+}
+
 func str(c types.PropertyChange) string {
 	s, _ := c.Val.(string)
 	return s
 }
 
-func int32Val(c types.PropertyChange) int32 {
+func boolVal(c types.PropertyChange) bool {
 	switch v := c.Val.(type) {
-	case int32:
+	case bool:
 		return v
+	case *bool:
+		return v != nil && *v
+	}
+	return false
+}
+
+func int32Val(c types.PropertyChange) int32 {
+	return int32(int64Val(c))
+}
+
+func int64Val(c types.PropertyChange) int64 {
+	switch v := c.Val.(type) {
 	case int64:
-		return int32(v)
+		return v
+	case int32:
+		return int64(v)
+	case int16:
+		return int64(v)
 	case int:
-		return int32(v)
+		return int64(v)
 	}
 	return 0
 }
@@ -414,17 +818,12 @@ func moref(c types.PropertyChange) types.ManagedObjectReference {
 	return types.ManagedObjectReference{}
 }
 
-func morefValues(c types.PropertyChange) []string {
-	var refs []types.ManagedObjectReference
+func morefs(c types.PropertyChange) []types.ManagedObjectReference {
 	switch v := c.Val.(type) {
 	case types.ArrayOfManagedObjectReference:
-		refs = v.ManagedObjectReference
+		return v.ManagedObjectReference
 	case []types.ManagedObjectReference:
-		refs = v
+		return v
 	}
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.Value
-	}
-	return out
+	return nil
 }

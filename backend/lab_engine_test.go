@@ -229,7 +229,7 @@ func sessionKeys(t *testing.T, c *govmomi.Client) []string {
 }
 
 // The engine with the lab's fabric monitor: a VLAN removed from the DCI trunk on one edge
-// shows as not carried in State.Fabric once the switches are polled (here on RefreshFabric,
+// shows as not carried in State.Fabric once the switches are polled (here on PollFabric,
 // the console's r key), and comes back when it is added again.
 func TestLabFabricThroughEngine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -249,7 +249,7 @@ func TestLabFabricThroughEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := backend.NewEngine(specs, backend.WithPollWait(time.Second))
-	// A long interval: after the first round, only RefreshFabric makes the monitor poll.
+	// A long interval: after the first round, only PollFabric makes the monitor poll.
 	e.SetFabric(fabric.NewMonitor(switches, fabric.WithInterval(time.Hour), fabric.WithTimeout(5*time.Second)))
 	t.Cleanup(e.Close)
 	ch := e.Subscribe(ctx)
@@ -273,7 +273,9 @@ func TestLabFabricThroughEngine(t *testing.T) {
 		"switchport trunk allowed vlan remove 120", "end"); err != nil {
 		t.Fatal(err)
 	}
-	e.RefreshFabric()
+	if err := e.PollFabric(context.Background(), tester); err != nil {
+		t.Fatal(err)
+	}
 	st := waitState(t, ch, 10*time.Second, "VLAN 120 not carried", func(s model.State) bool {
 		known, ok := carried(s, 120)
 		return known && !ok
@@ -291,7 +293,9 @@ func TestLabFabricThroughEngine(t *testing.T) {
 		"switchport trunk allowed vlan add 120", "end"); err != nil {
 		t.Fatal(err)
 	}
-	e.RefreshFabric()
+	if err := e.PollFabric(context.Background(), tester); err != nil {
+		t.Fatal(err)
+	}
 	waitState(t, ch, 10*time.Second, "VLAN 120 carried again", func(s model.State) bool {
 		known, ok := carried(s, 120)
 		return known && ok
@@ -330,3 +334,6 @@ func findVM(t *testing.T, c *govmomi.Client, name string) *object.VirtualMachine
 	}
 	return vm
 }
+
+// tester is the operator the tests act as.
+var tester = model.Operator{Name: "tester", From: "go test", Role: model.RoleOperator}

@@ -117,7 +117,7 @@ func (vc *vcenter) expectedVMs(t testing.TB) []model.VM {
 		props []string
 		dst   any
 	}{
-		{"VirtualMachine", []string{"name", "runtime", "summary", "network", "datastore"}, &vms},
+		{"VirtualMachine", []string{"name", "runtime", "summary", "network", "datastore", "config", "resourcePool", "parent", "rootSnapshot"}, &vms},
 		{"HostSystem", []string{"name", "parent"}, &hosts},
 		{"ClusterComputeResource", []string{"name"}, &clusters},
 		{"Network", []string{"name"}, &nets},
@@ -162,18 +162,29 @@ func (vc *vcenter) expectedVMs(t testing.TB) []model.VM {
 			CPU:       vm.Summary.Config.NumCpu,
 			MemoryMiB: vm.Summary.Config.MemorySizeMB,
 			Template:  vm.Summary.Config.Template,
+
+			InstanceUUID:  vm.Config.InstanceUuid,
+			HWVersion:     vm.Config.Version,
+			ChangeVersion: vm.Config.ChangeVersion,
+			Snapshots:     len(vm.RootSnapshot),
+			HostRef:       model.Ref{Type: vm.Runtime.Host.Type, Value: vm.Runtime.Host.Value},
+			PoolRef:       model.Ref{Type: vm.ResourcePool.Type, Value: vm.ResourcePool.Value},
+			FolderRef:     model.Ref{Type: vm.Parent.Type, Value: vm.Parent.Value},
 		}
 		if p := parent[*vm.Runtime.Host]; p.Type == "ClusterComputeResource" {
 			e.Cluster = names[p]
+			e.ClusterRef = model.Ref{Type: p.Type, Value: p.Value}
 		}
 		for _, n := range vm.Network {
 			e.Networks = append(e.Networks, names[n])
+			e.NetworkRefs = append(e.NetworkRefs, model.Ref{Type: n.Type, Value: n.Value})
 			if id := vlan[n]; id > 0 {
 				e.VLANs = append(e.VLANs, id)
 			}
 		}
 		for _, d := range vm.Datastore {
 			e.Datastores = append(e.Datastores, names[d])
+			e.DatastoreRefs = append(e.DatastoreRefs, model.Ref{Type: d.Type, Value: d.Value})
 		}
 		sort.Strings(e.Networks)
 		sort.Ints(e.VLANs)

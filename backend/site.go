@@ -80,6 +80,9 @@ type Site struct {
 	firstErr *SiteError    // the outcome of the first attempt, when it failed
 	settled  chan struct{} // closed when the first attempt loaded or failed
 	onChange func(model.SiteSnapshot)
+	live     liveSession // the current session's client, for Call
+
+	kick chan struct{} // Reconnect's request to drop the session
 }
 
 // NewSite returns a site in state Connecting; call Run to connect it.
@@ -101,7 +104,9 @@ func NewSite(spec SiteSpec, opts ...SiteOption) *Site {
 		opts:    o,
 		addr:    addr,
 		settled: make(chan struct{}),
-		snap: model.SiteSnapshot{Status: model.SiteStatus{
+		live:    newLiveSession(),
+		kick:    make(chan struct{}, 1),
+		snap: model.SiteSnapshot{Gen: 1, Status: model.SiteStatus{
 			ID: spec.ID, Name: name, Host: addr, State: model.Connecting, Since: time.Now(),
 		}},
 	}
@@ -133,37 +138,66 @@ func (s *Site) LoadErr() error {
 
 // Run connects and keeps the inventory live until ctx ends, then logs out and returns nil.
 // A failed connection or a lost session marks the site Disconnected and is retried with
-// backoff, except for permanent failures (wrong password, bad settings), which wait for
-// ctx to end. Run may be called once.
+// backoff, except for permanent failures (wrong password, bad settings), which wait for an
+// operator's Reconnect. Reconnect ends the current session (or the wait) at once. Run may
+// be called once.
 func (s *Site) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("site %s: Run called twice", s.spec.ID)
 	}
 	delay := s.opts.backoffMin
 	for {
-		loaded, err := s.session(ctx)
+		loaded, err, asked := s.sessionOrReconnect(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if asked {
+			// An operator asked for a fresh session: no backoff, no failure to report.
+			delay = s.opts.backoffMin
+			s.setState(model.Connecting, "reconnecting: an operator asked for a new session")
+			continue
 		}
 		se := s.siteError("", err)
 		s.setFailed(se)
 		if loaded {
 			delay = s.opts.backoffMin
 		}
-		if se.Permanent {
-			<-ctx.Done()
-			return nil
-		}
 		t := time.NewTimer(delay)
+		wait := t.C
+		if se.Permanent {
+			wait = nil // retrying cannot help: wait for an operator's reconnect
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
-		case <-t.C:
+		case <-s.kick:
+			delay = s.opts.backoffMin
+		case <-wait:
+			delay = min(delay*2, s.opts.backoffMax)
 		}
-		delay = min(delay*2, s.opts.backoffMax)
+		t.Stop()
 		s.setState(model.Connecting, se.Error()) // keep saying why it is reconnecting
 	}
+}
+
+// sessionOrReconnect runs one session, which ends early when an operator asks for a
+// reconnect (asked is then true).
+func (s *Site) sessionOrReconnect(ctx context.Context) (loaded bool, err error, asked bool) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var kicked atomic.Bool
+	go func() {
+		select {
+		case <-s.kick:
+			kicked.Store(true)
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	loaded, err = s.session(sctx)
+	cancel()
+	return loaded, err, kicked.Load() && ctx.Err() == nil
 }
 
 // session runs one vCenter session: connect, log in, load, follow updates. It returns when
@@ -174,6 +208,8 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 		return false, err
 	}
 	defer s.disconnect(c)
+	s.setLive(c)
+	defer s.setLive(nil)
 
 	call, cancel := context.WithTimeout(ctx, s.opts.callTimeout)
 	defer cancel()
@@ -241,12 +277,12 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 				return loaded, s.siteError("watch", err)
 			}
 		}
-		vms, changed := inv.snapshot()
+		current, changed := inv.snapshot()
 		if !loaded {
 			loaded = true
-			s.setLoaded(vms)
+			s.setLoaded(current)
 		} else if changed {
-			s.setVMs(vms)
+			s.setInventory(current)
 		}
 	}
 }
@@ -348,7 +384,7 @@ func (s *Site) setFailed(err *SiteError) {
 	}
 }
 
-func (s *Site) setLoaded(vms []model.VM) {
+func (s *Site) setLoaded(inv siteInventory) {
 	s.mu.Lock()
 	first := !s.loaded && s.firstErr == nil
 	s.loaded = true
@@ -359,15 +395,16 @@ func (s *Site) setLoaded(vms []model.VM) {
 		}
 		snap.Status.State = model.Connected
 		snap.Status.Err = ""
-		snap.VMs = vms
+		inv.fill(snap)
 	})
 	if first {
 		close(s.settled)
 	}
 }
 
-func (s *Site) setVMs(vms []model.VM) {
-	s.update(func(snap *model.SiteSnapshot) { snap.VMs = vms })
+// setInventory publishes a changed inventory: VMs, hosts, clusters, datastores, port groups.
+func (s *Site) setInventory(inv siteInventory) {
+	s.update(inv.fill)
 }
 
 // update publishes a changed snapshot. Only Run's goroutine calls it, so observers see the
@@ -375,6 +412,7 @@ func (s *Site) setVMs(vms []model.VM) {
 func (s *Site) update(f func(*model.SiteSnapshot)) {
 	s.mu.Lock()
 	f(&s.snap)
+	s.snap.Gen++
 	snap, notify := s.snap, s.onChange
 	s.mu.Unlock()
 	if notify != nil {

@@ -13,7 +13,8 @@ import (
 	"github.com/vmcross/vmcross/fabric/parse"
 )
 
-// Thresholds of the DCI, from VMware's long-distance vMotion requirements.
+// Thresholds of the DCI, from VMware's long-distance vMotion requirements: the
+// DefaultLimits a Health is judged against.
 const (
 	// RTTBudget is the round trip long-distance vMotion is designed for.
 	RTTBudget = 10 * time.Millisecond
@@ -130,13 +131,16 @@ type otvState struct {
 	vlans   map[int]parse.OTVVLAN
 }
 
-// compute builds the Health of a round. It is a pure function of its input.
+// compute builds the Health of a round, judged (see Judge). It is a pure function of its
+// input.
 func compute(r round) Health {
 	h := Health{Configured: len(r.specs) > 0, Interval: r.interval, PolledAt: r.at,
-		Switches: []SwitchStatus{}, Trunks: []Trunk{}, VLANs: []VLANStatus{}, Findings: []Finding{}}
+		Switches: []SwitchStatus{}, Trunks: []Trunk{}, VLANs: []VLANStatus{}, Findings: []Finding{},
+		Limits: DefaultLimits()}
 	if !h.Configured {
-		return h
+		return Judge(h)
 	}
+	lim := h.Limits
 	var views []*switchView
 	for i, spec := range r.specs {
 		v := &switchView{spec: spec}
@@ -169,21 +173,23 @@ func compute(r round) Health {
 		}
 		v.build()
 		for _, t := range v.trunks {
+			t.Trunk = judgeTrunk(t.Trunk, lim)
 			h.Trunks = append(h.Trunks, t.Trunk)
-			t.findings(&f)
+			t.findings(lim, &f)
 		}
 		v.otv.findings(v, &f)
 		if rtt, ok := v.rtt(); ok {
 			if far := farEdge(r.specs, v.spec); far != "" {
 				rtt.To = far // the ping target is the far DCI edge: name it as operators do
 			}
+			rtt = judgeRTT(rtt, lim)
 			h.RTTs = append(h.RTTs, rtt)
-			rttFindings(v.spec.Name, rtt, v.poll.ping, &f)
+			rttFindings(v.spec.Name, rtt, v.poll.ping, lim, &f)
 		}
 	}
 	h.VLANs = vlanStatuses(views, r.watched, &f)
 	h.Findings = f.sorted()
-	return h
+	return Judge(h)
 }
 
 // status is the switch's SwitchStatus.
@@ -397,8 +403,9 @@ func forwardingList(platform string, t parse.Trunk) (parse.VLANList, bool) {
 	return parse.VLANList{}, false
 }
 
-// findings adds the trunk's own findings: down, members down, low MTU, errors rising.
-func (t trunkState) findings(f *findings) {
+// findings adds the trunk's own findings: down, members down, low MTU, errors rising. The
+// trunk is judged already (judgeTrunk).
+func (t trunkState) findings(lim Limits, f *findings) {
 	if t.Unknown {
 		return
 	}
@@ -416,18 +423,18 @@ func (t trunkState) findings(f *findings) {
 		}
 	}
 	low := 0
-	if t.MTU > 0 && t.MTU < MinMTU {
+	if t.MTULow {
 		low = t.MTU
 	}
 	for _, m := range t.Members {
-		if m.MTU > 0 && m.MTU < MinMTU && (low == 0 || m.MTU < low) {
+		if m.MTULow && (low == 0 || m.MTU < low) {
 			low = m.MTU
 		}
 	}
 	if low > 0 {
 		f.add(Finding{Code: CodeMTULow, Severity: SeverityWarn, Object: obj, Switch: t.Switch,
 			Message: fmt.Sprintf("MTU %d on %s %s is below %d: jumbo vMotion frames would be dropped.",
-				low, t.Switch, t.Interface, MinMTU)})
+				low, t.Switch, t.Interface, lim.MinMTU)})
 	}
 	for i, m := range t.Members {
 		if m.Rising {
@@ -482,8 +489,8 @@ func ms(v float64) time.Duration {
 	return time.Duration(math.Round(v*1000)) * time.Microsecond
 }
 
-// rttFindings judges a ping across the DCI against vSphere's limits.
-func rttFindings(sw string, r RTT, p *parse.Ping, f *findings) {
+// rttFindings reports a ping across the DCI judged against vSphere's limits (judgeRTT).
+func rttFindings(sw string, r RTT, p *parse.Ping, lim Limits, f *findings) {
 	obj := sw + " -> " + r.To
 	switch {
 	case !r.OK:
@@ -491,14 +498,14 @@ func rttFindings(sw string, r RTT, p *parse.Ping, f *findings) {
 			Message: fmt.Sprintf("No reply from %s to %s's ping across the DCI (%d sent, 0 received): the round trip is unknown.",
 				r.To, sw, p.Sent)})
 		return
-	case r.Avg > RTTLimit:
+	case r.OverLimit:
 		f.add(Finding{Code: CodeRTTOverLimit, Severity: SeverityBlock, Object: obj, Switch: sw,
 			Message: fmt.Sprintf("DCI round trip from %s to %s is %s (max %s), above vSphere's %s limit for vMotion.",
-				sw, r.To, fmtMs(r.Avg), fmtMs(r.Max), fmtMs(RTTLimit))})
-	case r.Avg > RTTBudget:
+				sw, r.To, fmtMs(r.Avg), fmtMs(r.Max), fmtMs(lim.RTTLimit))})
+	case r.OverBudget:
 		f.add(Finding{Code: CodeRTTHigh, Severity: SeverityWarn, Object: obj, Switch: sw,
 			Message: fmt.Sprintf("DCI round trip from %s to %s is %s (max %s), above the %s long-distance vMotion budget: moves will be slower.",
-				sw, r.To, fmtMs(r.Avg), fmtMs(r.Max), fmtMs(RTTBudget))})
+				sw, r.To, fmtMs(r.Avg), fmtMs(r.Max), fmtMs(lim.RTTBudget))})
 	}
 	if r.Loss > 0 {
 		f.add(Finding{Code: CodePacketLoss, Severity: SeverityWarn, Object: obj, Switch: sw,

@@ -2,6 +2,7 @@ package fabric
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -75,6 +76,14 @@ func TestComputeHealthy(t *testing.T) {
 		h.Findings[0].Severity != SeverityBlock || h.Findings[0].Object != "vlan 300" {
 		t.Errorf("findings:%s", codes(h))
 	}
+	// VLAN 300 is local to each site (the DMZ): not a problem. The Health is judged: judging
+	// it again changes nothing.
+	if h.Verdict != (Verdict{}) || h.Limits != DefaultLimits() || !h.Findings[0].Local {
+		t.Errorf("verdict %+v, limits %+v, finding %+v", h.Verdict, h.Limits, h.Findings[0])
+	}
+	if !reflect.DeepEqual(Judge(h), h) {
+		t.Errorf("compute's Health is not judged as Judge does")
+	}
 
 	// Unwatched, VLAN 300 has a status (the DCI allows it at a distribution trunk? no: only
 	// the edges' trunks count) and no finding.
@@ -132,6 +141,13 @@ func TestComputeFaults(t *testing.T) {
 				if !allCarriedBut(h, 120) {
 					t.Errorf("other VLANs affected: %+v", h.VLANs)
 				}
+				mia := TrunkRef{Switch: miaEdge, Interface: "port-channel10"}
+				if v.Where != mia || fs[0].Where != mia || fs[0].Local {
+					t.Errorf("where: VLAN %+v, finding %+v", v.Where, fs[0])
+				}
+				if want := (Verdict{Problems: 1, Worst: SeverityBlock}); h.Verdict != want || h.Findings[0] != fs[0] {
+					t.Errorf("verdict %+v, want %+v;%s", h.Verdict, want, codes(h))
+				}
 			},
 		},
 		{
@@ -182,8 +198,11 @@ func TestComputeFaults(t *testing.T) {
 				if v, _ := h.VLAN(120); v.Carried || v.Reasons[0] != "port-channel10 down on mia-dci-n7k-01" {
 					t.Errorf("VLAN 120 %+v", v)
 				}
-				if r, _ := rttOf(h, miaEdge); r.OK || r.Loss != 100 {
+				if r, _ := rttOf(h, miaEdge); r.OK || r.Loss != 100 || r.OverBudget || r.OverLimit {
 					t.Errorf("RTT %+v", r)
+				}
+				if !h.Verdict.Down || h.Verdict.Worst != SeverityBlock {
+					t.Errorf("verdict %+v", h.Verdict)
 				}
 			},
 		},
@@ -266,6 +285,15 @@ func TestComputeFaults(t *testing.T) {
 				if len(fs) != 1 || fs[0].Object != "atl-dci-n7k-01 port-channel10" || !strings.Contains(fs[0].Message, "MTU 1500") {
 					t.Errorf("findings:%s", codes(h))
 				}
+				if tr, _ := trunkOf(h, atlEdge); !tr.MTULow || tr.MTU != 1500 {
+					t.Errorf("atl trunk MTU %d, low %v", tr.MTU, tr.MTULow)
+				}
+				if tr, _ := trunkOf(h, miaEdge); tr.MTULow {
+					t.Errorf("mia trunk MTU %d judged low", tr.MTU)
+				}
+				if want := (Verdict{Problems: 1, Worst: SeverityWarn}); h.Verdict != want {
+					t.Errorf("verdict %+v, want %+v", h.Verdict, want)
+				}
 			},
 		},
 		{
@@ -276,7 +304,8 @@ func TestComputeFaults(t *testing.T) {
 				if len(findingsOf(h, CodeRTTHigh)) != 2 || hasFinding(h, CodeRTTOverLimit, "") {
 					t.Errorf("findings:%s", codes(h))
 				}
-				if r, _ := rttOf(h, atlEdge); r.Avg < 15*time.Millisecond || r.Avg > 25*time.Millisecond {
+				if r, _ := rttOf(h, atlEdge); r.Avg < 15*time.Millisecond || r.Avg > 25*time.Millisecond ||
+					!r.OverBudget || r.OverLimit {
 					t.Errorf("RTT %+v", r)
 				}
 			},
@@ -289,6 +318,9 @@ func TestComputeFaults(t *testing.T) {
 				fs := findingsOf(h, CodeRTTOverLimit)
 				if len(fs) != 2 || fs[0].Severity != SeverityBlock || hasFinding(h, CodeRTTHigh, "") {
 					t.Errorf("findings:%s", codes(h))
+				}
+				if r, _ := rttOf(h, miaEdge); !r.OverBudget || !r.OverLimit {
+					t.Errorf("RTT %+v", r)
 				}
 			},
 		},
@@ -476,7 +508,7 @@ func TestRTTFindings(t *testing.T) {
 			r.Avg, r.Max = ms(c.ping.RTT.AvgMs), ms(c.ping.RTT.MaxMs)
 		}
 		var fs findings
-		rttFindings("a", r, c.ping, &fs)
+		rttFindings("a", judgeRTT(r, DefaultLimits()), c.ping, DefaultLimits(), &fs)
 		var got []string
 		for _, f := range fs {
 			got = append(got, f.Code)
@@ -498,13 +530,16 @@ func TestFindingsSorted(t *testing.T) {
 		{Code: CodeTrunkDown, Severity: SeverityBlock, Object: "x"},
 		{Code: CodeMemberDown, Severity: SeverityWarn, Object: "a"},
 		{Code: "X", Severity: SeverityInfo, Object: "a"},
+		{Code: CodeVLANNotExtended, Severity: SeverityBlock, Object: "vlan 300", Local: true},
+		{Code: CodeVLANNotExtended, Severity: SeverityBlock, Object: "vlan 200", Local: true},
 	}
 	var got []string
 	for _, f := range fs.sorted() {
 		got = append(got, f.Code+" "+f.Object)
 	}
+	// A VLAN local to each site is no DCI problem: after them all, info included.
 	want := []string{"DCI_TRUNK_DOWN x", "VLAN_NOT_EXTENDED vlan 99", "VLAN_NOT_EXTENDED vlan 120",
-		"DCI_MEMBER_DOWN a", "SWITCH_UNREACHABLE b", "X a"}
+		"DCI_MEMBER_DOWN a", "SWITCH_UNREACHABLE b", "X a", "VLAN_NOT_EXTENDED vlan 200", "VLAN_NOT_EXTENDED vlan 300"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q", got)
 	}
@@ -577,8 +612,11 @@ func TestComputeLocalVLAN(t *testing.T) {
 	if v, _ := h.VLAN(120); !v.Carried || v.Local {
 		t.Errorf("VLAN 120 should be carried: %+v", v)
 	}
-	if fs := findingsOf(h, CodeVLANNotExtended); len(fs) != 1 || !strings.Contains(fs[0].Message, "local to each site") {
+	if fs := findingsOf(h, CodeVLANNotExtended); len(fs) != 1 || !strings.Contains(fs[0].Message, "local to each site") || !fs[0].Local {
 		t.Errorf("local VLAN finding: %+v", fs)
+	}
+	if h.Verdict != (Verdict{}) {
+		t.Errorf("a local VLAN is a problem: %+v", h.Verdict)
 	}
 
 	exec(t, f, miaEdge, "configure terminal", "interface port-channel10", "switchport trunk allowed vlan remove 120", "end")
@@ -586,11 +624,19 @@ func TestComputeLocalVLAN(t *testing.T) {
 	if v, _ := h.VLAN(120); v.Carried || v.Local || v.Unknown {
 		t.Errorf("VLAN 120 removed on one edge is a break, not local: %+v", v)
 	}
+	// The break comes first and is the one problem; the local VLAN's finding comes after.
+	if n := len(h.Findings); h.Verdict.Problems != 1 || n < 2 || h.Findings[0].VLAN != 120 || h.Findings[0].Local ||
+		h.Findings[n-1].VLAN != 300 || !h.Findings[n-1].Local {
+		t.Errorf("verdict %+v;%s", h.Verdict, codes(h))
+	}
 
 	exec(t, f, "atl-dci-n7k-01", "configure terminal", "interface port-channel10", "switchport trunk allowed vlan remove 120", "end")
 	h, _ = simRound(t, f, specs, nil, watchedAll)
 	if v, _ := h.VLAN(120); v.Carried || !v.Local {
 		t.Errorf("VLAN 120 removed on both edges is local: %+v", v)
+	}
+	if h.Verdict.Problems != 0 {
+		t.Errorf("VLANs local to each site counted as problems: %+v;%s", h.Verdict, codes(h))
 	}
 }
 

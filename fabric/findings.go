@@ -10,12 +10,14 @@ type findings []Finding
 
 func (f *findings) add(x Finding) { *f = append(*f, x) }
 
+// sorted orders the findings: problems before findings about a VLAN local to each site
+// (Finding.Local), then by severity, code and object.
 func (f findings) sorted() []Finding {
 	out := append([]Finding{}, f...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra < rb
+		if findingBefore(a, b) || findingBefore(b, a) {
+			return findingBefore(a, b)
 		}
 		if a.Code != b.Code {
 			return a.Code < b.Code

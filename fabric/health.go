@@ -41,6 +41,12 @@ type Finding struct {
 	Object   string   `json:"object"`  // e.g. "vlan 120", "mia-dci-n7k-01 Ethernet3/1"
 	Switch   string   `json:"switch,omitempty"`
 	VLAN     int      `json:"vlan,omitempty"`
+	// Local is true on a VLAN_NOT_EXTENDED finding whose VLAN is local to each site
+	// (VLANStatus.Local): listed after the problems, and not counted as one.
+	Local bool `json:"local,omitempty"`
+	// Where is, on a VLAN_NOT_EXTENDED finding, the first DCI trunk that does not allow the
+	// VLAN (or, if all allow it, does not forward it).
+	Where TrunkRef `json:"where,omitzero"`
 }
 
 // SwitchStatus is one switch as the monitor last saw it.
@@ -64,7 +70,8 @@ type Member struct {
 	MTU    int    `json:"mtu"`   // 0 if unknown
 	CRC    int64  `json:"crc_errors"`
 	InErrs int64  `json:"input_errors"`
-	Rising bool   `json:"errors_rising"` // CRC or input errors grew since the last poll
+	Rising bool   `json:"errors_rising"`     // CRC or input errors grew since the last poll
+	MTULow bool   `json:"mtu_low,omitempty"` // MTU known and below Limits.MinMTU
 }
 
 // Trunk is one DCI trunk (usually a port-channel) on one switch.
@@ -82,6 +89,9 @@ type Trunk struct {
 	// Unknown is true when the switch gave no fresh data about the trunk this round
 	// (unreachable, or its trunk command failed): Up is then false and the lists empty.
 	Unknown bool `json:"unknown,omitempty"`
+	// MTULow is true when the trunk's own MTU is known and below Limits.MinMTU (a member's
+	// is in Member.MTULow).
+	MTULow bool `json:"mtu_low,omitempty"`
 }
 
 // MembersUp counts the members that are up.
@@ -108,6 +118,9 @@ type VLANStatus struct {
 	// all: it is local to each site by configuration (a DMZ, say), not a broken DCI. Its VMs
 	// still cannot keep their addresses at the other site.
 	Local bool `json:"local,omitempty"`
+	// Where is, for a VLAN not carried and not unknown, the first DCI trunk that does not
+	// allow it (or, if all allow it, does not forward it): what to look at first.
+	Where TrunkRef `json:"where,omitzero"`
 }
 
 // RTT is the round trip across the DCI, from a DCI edge's ping of the far edge.
@@ -118,10 +131,15 @@ type RTT struct {
 	Max  time.Duration `json:"max"`
 	Loss float64       `json:"loss_percent"`
 	OK   bool          `json:"ok"` // replies came back
+	// OverBudget is true when replies came back slower on average than Limits.RTTBudget:
+	// moves are slower. OverLimit: slower than Limits.RTTLimit, and vSphere refuses them.
+	OverBudget bool `json:"over_budget,omitempty"`
+	OverLimit  bool `json:"over_limit,omitempty"`
 }
 
 // Health is an immutable picture of the fabric: every switch, DCI trunk and watched VLAN,
-// and the findings derived from them.
+// the findings derived from them, and the verdict on the DCI as a whole, judged against
+// Limits (see Judge).
 type Health struct {
 	// Configured is false when no switches are configured: the console says so instead of
 	// showing an empty, healthy-looking pane.
@@ -132,7 +150,10 @@ type Health struct {
 	Trunks     []Trunk        `json:"trunks"`
 	VLANs      []VLANStatus   `json:"vlans"` // sorted by ID
 	RTTs       []RTT          `json:"rtt,omitempty"`
-	Findings   []Finding      `json:"findings"`
+	// Findings are sorted: problems by severity, then findings about local VLANs.
+	Findings []Finding `json:"findings"`
+	Limits   Limits    `json:"limits"`
+	Verdict  Verdict   `json:"verdict"`
 }
 
 // VLAN returns the status of one VLAN, and false if the monitor has no opinion on it

@@ -76,7 +76,7 @@ func vlanStatuses(views []*switchView, watched []int, f *findings) []VLANStatus 
 			msg = fmt.Sprintf("VLAN %d is local to each site (no DCI trunk allows it): its VMs cannot keep their addresses at the other site.", id)
 		}
 		f.add(Finding{Code: CodeVLANNotExtended, Severity: SeverityBlock, Object: fmt.Sprintf("vlan %d", id),
-			VLAN: id, Switch: rs[0].sw, Message: msg})
+			VLAN: id, Switch: rs[0].sw, Message: msg, Local: st.Local})
 	}
 	return out
 }

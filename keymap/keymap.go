@@ -27,6 +27,11 @@ type KeyMap struct {
 	AcceptFilter key.Binding // keep the filter and go back to the list
 	ClearFilter  key.Binding // drop the filter
 
+	// Acting on what is under the cursor, and leaving a view.
+	Open      key.Binding // enter: the VM's details
+	Back      key.Binding // esc: close the view on top
+	Reconnect key.Binding // R: drop the focused site's vCenter session and log in again (dangerous)
+
 	// Global.
 	Refresh   key.Binding // poll the switches now
 	Help      key.Binding // toggle the full help
@@ -51,28 +56,71 @@ type action struct {
 	desc    string   // help text
 	keys    []string // default keys
 	binding func(*KeyMap) *key.Binding
-	// filter is true for the bindings that are live while the filter input has the keys;
-	// list is true for those live in a list. A key may not do two things in the same place.
-	list, filter bool
+	// where the binding is live: a key may not do two things in the same place.
+	places place
+	// dangerous actions change what other operators see or rely on: they need more than a
+	// viewer's role, and a read-only session's keymap disables them (so its help hides them).
+	dangerous bool
 }
+
+// place is where a binding is live, as a set.
+type place uint8
+
+const (
+	inList   place = 1 << iota // a list of VMs, or the fabric pane
+	inFilter                   // the filter input has the keys
+	inDetail                   // a view over the lists: VM details
+)
+
+// places lists each place with its name for messages.
+var places = []struct {
+	p    place
+	name string
+}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}}
 
 // actions is the table behind Default, Rebind and Actions: one row per binding.
 var actions = []action{
-	{"up", "up", []string{"up", "k"}, func(k *KeyMap) *key.Binding { return &k.Up }, true, false},
-	{"down", "down", []string{"down", "j"}, func(k *KeyMap) *key.Binding { return &k.Down }, true, false},
-	{"page_up", "page up", []string{"pgup", "b"}, func(k *KeyMap) *key.Binding { return &k.PageUp }, true, false},
-	{"page_down", "page down", []string{"pgdown", "f"}, func(k *KeyMap) *key.Binding { return &k.PageDown }, true, false},
-	{"home", "first", []string{"home", "g"}, func(k *KeyMap) *key.Binding { return &k.Home }, true, false},
-	{"end", "last", []string{"end", "G"}, func(k *KeyMap) *key.Binding { return &k.End }, true, false},
-	{"next_pane", "next pane", []string{"tab"}, func(k *KeyMap) *key.Binding { return &k.NextPane }, true, false},
-	{"prev_pane", "previous pane", []string{"shift+tab"}, func(k *KeyMap) *key.Binding { return &k.PrevPane }, true, false},
-	{"filter", "filter", []string{"/"}, func(k *KeyMap) *key.Binding { return &k.Filter }, true, false},
-	{"accept_filter", "keep filter", []string{"enter"}, func(k *KeyMap) *key.Binding { return &k.AcceptFilter }, false, true},
-	{"clear_filter", "clear filter", []string{"esc"}, func(k *KeyMap) *key.Binding { return &k.ClearFilter }, true, true},
-	{"refresh", "poll switches now", []string{"r"}, func(k *KeyMap) *key.Binding { return &k.Refresh }, true, false},
-	{"help", "more keys", []string{"?"}, func(k *KeyMap) *key.Binding { return &k.Help }, true, false},
-	{"quit", "quit", []string{"q"}, func(k *KeyMap) *key.Binding { return &k.Quit }, true, false},
-	{"force_quit", "quit", []string{"ctrl+c"}, func(k *KeyMap) *key.Binding { return &k.ForceQuit }, true, true},
+	{name: "up", desc: "up", keys: []string{"up", "k"}, binding: func(k *KeyMap) *key.Binding { return &k.Up }, places: inList | inDetail},
+	{name: "down", desc: "down", keys: []string{"down", "j"}, binding: func(k *KeyMap) *key.Binding { return &k.Down }, places: inList | inDetail},
+	{name: "page_up", desc: "page up", keys: []string{"pgup", "b"}, binding: func(k *KeyMap) *key.Binding { return &k.PageUp }, places: inList | inDetail},
+	{name: "page_down", desc: "page down", keys: []string{"pgdown", "f"}, binding: func(k *KeyMap) *key.Binding { return &k.PageDown }, places: inList | inDetail},
+	{name: "home", desc: "first", keys: []string{"home", "g"}, binding: func(k *KeyMap) *key.Binding { return &k.Home }, places: inList | inDetail},
+	{name: "end", desc: "last", keys: []string{"end", "G"}, binding: func(k *KeyMap) *key.Binding { return &k.End }, places: inList | inDetail},
+	{name: "next_pane", desc: "next pane", keys: []string{"tab"}, binding: func(k *KeyMap) *key.Binding { return &k.NextPane }, places: inList},
+	{name: "prev_pane", desc: "previous pane", keys: []string{"shift+tab"}, binding: func(k *KeyMap) *key.Binding { return &k.PrevPane }, places: inList},
+	{name: "filter", desc: "filter", keys: []string{"/"}, binding: func(k *KeyMap) *key.Binding { return &k.Filter }, places: inList},
+	{name: "accept_filter", desc: "keep filter", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.AcceptFilter }, places: inFilter},
+	{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.ClearFilter }, places: inList | inFilter},
+	{name: "open", desc: "details", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.Open }, places: inList},
+	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail},
+	{name: "refresh", desc: "poll switches now", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.Refresh }, places: inList},
+	{name: "reconnect", desc: "reconnect site", keys: []string{"R"}, binding: func(k *KeyMap) *key.Binding { return &k.Reconnect }, places: inList, dangerous: true},
+	{name: "help", desc: "help", keys: []string{"?"}, binding: func(k *KeyMap) *key.Binding { return &k.Help }, places: inList | inDetail},
+	{name: "quit", desc: "quit", keys: []string{"q"}, binding: func(k *KeyMap) *key.Binding { return &k.Quit }, places: inList | inDetail},
+	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail},
+}
+
+// ReadOnly returns a copy of km for an operator who may not run dangerous commands: their
+// bindings are disabled, so they match no key and the help leaves them out.
+func (km *KeyMap) ReadOnly() *KeyMap {
+	c := *km
+	for _, a := range actions {
+		if a.dangerous {
+			a.binding(&c).SetEnabled(false)
+		}
+	}
+	return &c
+}
+
+// Dangerous lists the names of the dangerous actions, in the order of the help.
+func Dangerous() []string {
+	var names []string
+	for _, a := range actions {
+		if a.dangerous {
+			names = append(names, a.name)
+		}
+	}
+	return names
 }
 
 // Actions lists the action names a keys file may rebind, in the order of the help.

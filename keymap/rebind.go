@@ -115,16 +115,10 @@ func (km *KeyMap) Rebind(file string, data []byte) error {
 // quit and force_quit may share keys: they do the same thing.
 func conflicts(file string, final [][]string, lines []int) error {
 	type owner struct{ action int }
-	for _, place := range []struct {
-		name string
-		in   func(action) bool
-	}{
-		{"the list", func(a action) bool { return a.list }},
-		{"the filter input", func(a action) bool { return a.filter }},
-	} {
+	for _, place := range places {
 		seen := map[string]int{}
 		for i, a := range actions {
-			if !place.in(a) {
+			if a.places&place.p == 0 {
 				continue
 			}
 			for _, k := range final[i] {

@@ -63,6 +63,17 @@ type Styles struct {
 	FabricBad     lipgloss.Style // down, unreachable, not carried, blocking findings
 	StripLabel    lipgloss.Style
 
+	// Views over the lists (VM details): section headings, labels, values, and findings.
+	DetailHeading lipgloss.Style // DISKS, SCSI CONTROLLERS, ...
+	DetailLabel   lipgloss.Style // "host", "Hard disk 1"
+	DetailValue   lipgloss.Style
+	DetailWarn    lipgloss.Style // a local ISO, snapshots: what a move must mind
+	DetailBad     lipgloss.Style // an RDM on a shared bus: what blocks a move
+
+	// The one-line message over the help bar after a command: done, or why it failed.
+	FlashInfo  lipgloss.Style
+	FlashError lipgloss.Style
+
 	TooSmall lipgloss.Style
 
 	// Help is handed to bubbles/help as is.
@@ -113,6 +124,13 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 		FabricWarn:        fg(t.Warn),
 		FabricBad:         fg(t.Error).Bold(true),
 		StripLabel:        fg(t.Title).Bold(true),
+		DetailHeading:     fg(t.Muted).Bold(true),
+		DetailLabel:       fg(t.Muted),
+		DetailValue:       fg(t.Text),
+		DetailWarn:        fg(t.Warn),
+		DetailBad:         fg(t.Error).Bold(true),
+		FlashInfo:         fg(t.Accent),
+		FlashError:        fg(t.Error).Bold(true),
 		TooSmall:          fg(t.Warn).Bold(true),
 	}
 	// Matches on the cursor row keep the row's background, or the highlight would punch a

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vmcross/vmcross/backend/model"
 )
 
 // viewModel is a console at 160x48 with about n VMs per site, the cursor mid-list.
@@ -33,7 +35,7 @@ func BenchmarkView(b *testing.B) {
 			if colour {
 				profile = "truecolor"
 			}
-			b.Run(fmt.Sprintf("%s/vms=%d", profile, len(m.sites[0].site.VMs)), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/vms=%d", profile, len(m.main.sites[0].site.VMs)), func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					_ = m.View()
@@ -49,7 +51,7 @@ func BenchmarkState(b *testing.B) {
 	for _, n := range []int{100, 10000} {
 		m := viewModel(b, n, false)
 		st := bigState(n)
-		b.Run(fmt.Sprintf("vms=%d", len(m.sites[0].site.VMs)), func(b *testing.B) {
+		b.Run(fmt.Sprintf("vms=%d", len(m.main.sites[0].site.VMs)), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				st.Gen++
@@ -69,7 +71,7 @@ func (m Model) applyStateCopy(s stateMsg) (Model, tea.Cmd) {
 // of one View (a stable stand-in for its cost) are the same for 100 VMs as for 10,000.
 func TestViewCostIndependentOfInventory(t *testing.T) {
 	small, big := viewModel(t, 100, true), viewModel(t, 10000, true)
-	if n := len(big.sites[0].site.VMs); n < 10000 {
+	if n := len(big.main.sites[0].site.VMs); n < 10000 {
 		t.Fatalf("big inventory has %d VMs", n)
 	}
 	a := testing.AllocsPerRun(20, func() { _ = small.View() })
@@ -87,6 +89,9 @@ func BenchmarkOtherSiteChange(b *testing.B) {
 	m := viewModel(b, 10000, false)
 	st := bigState(10000)
 	st.Gen = m.gen + 1
+	// Versioned, as the engine publishes States.
+	st.Sites[0].Gen, st.Sites[1].Gen = 1, 1
+	st.FabricGen, st.VLANsInUse = 1, model.VLANsInUse(st.Sites)
 	m, _ = m.applyStateCopy(stateMsg{st})
 	// Each round: site B gets a new snapshot (one VM renamed), site A's stays the same.
 	next := func(i int) stateMsg {
@@ -97,6 +102,7 @@ func BenchmarkOtherSiteChange(b *testing.B) {
 		vms := append(b.VMs[:0:0], b.VMs...)
 		vms[0].Name = fmt.Sprintf("renamed-%d", i)
 		b.VMs = vms
+		b.Gen = uint64(i) + 2
 		s.Sites[1] = b
 		return stateMsg{s}
 	}
@@ -110,7 +116,7 @@ func BenchmarkOtherSiteChange(b *testing.B) {
 			msg := msgs[i%2]
 			gen++
 			msg.state.Gen = gen
-			m.sites[0].SetState(msg.state, m.fabric.marks())
+			m.main.sites[0].SetState(msg.state, m.main.fabric.marks())
 		}
 	})
 	b.Run("console", func(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/keymap"
 	"github.com/vmcross/vmcross/themes"
 )
@@ -26,6 +27,10 @@ type Options struct {
 	KeyMap *keymap.KeyMap
 	// Now is the clock behind "disconnected 5m" ages; nil means time.Now. Tests fix it.
 	Now func() time.Time
+	// Operator is who uses this session: every command goes to the engine as them. The zero
+	// value means the local terminal's user, as an operator. A viewer's session disables the
+	// dangerous keys (keymap.ReadOnly), so its help does not offer them.
+	Operator model.Operator
 }
 
 // Common is what every pane of one session shares: built once by New, handed down by value.
@@ -38,6 +43,7 @@ type Common struct {
 	KeyMap   *keymap.KeyMap
 	Renderer *lipgloss.Renderer
 	Now      func() time.Time
+	Operator model.Operator
 
 	inks *inks // row paints, derived from Styles
 }
@@ -49,6 +55,7 @@ func NewCommon(opts Options) Common {
 		Renderer: opts.Renderer,
 		KeyMap:   opts.KeyMap,
 		Now:      opts.Now,
+		Operator: opts.Operator,
 	}
 	if c.Ctx == nil {
 		c.Ctx = context.Background()
@@ -61,6 +68,12 @@ func NewCommon(opts Options) Common {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Operator.Name == "" {
+		c.Operator = model.LocalOperator("local terminal")
+	}
+	if !c.Operator.Role.AtLeast(model.RoleOperator) {
+		c.KeyMap = c.KeyMap.ReadOnly()
 	}
 	theme := opts.Theme
 	if theme.Name == "" {

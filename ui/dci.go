@@ -3,22 +3,12 @@ package ui
 import (
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/fabric/parse"
-)
-
-// Round-trip budgets across the DCI: long-distance vMotion wants at most 10 ms; vSphere
-// refuses above 150 ms.
-const (
-	rttBudget = 10 * time.Millisecond
-	rttLimit  = 150 * time.Millisecond
-	// lowMTU is the MTU below which a DCI link is flagged (jumbo frames carry vMotion).
-	lowMTU = 9000
 )
 
 // vlanMarks is what VM rows need from the fabric: the VLANs the DCI reports as not carried.
@@ -60,7 +50,9 @@ func (m *vlanMarks) flags(vlans []int) bool {
 
 // dciView is what the fabric pane shows, derived from one State: everything that does not
 // depend on the clock or the pane's size is worked out here, in Update, so View only lays
-// it out. Text from the outside is already cleaned of control characters.
+// it out. Text from the outside is already cleaned of control characters. The judgement of
+// the DCI (health.Verdict, the limits, which RTT is over budget or MTU low) is fabric's: the
+// pane only draws it.
 type dciView struct {
 	health   fabric.Health
 	switches []switchView
@@ -73,10 +65,7 @@ type dciView struct {
 	unknown    []int
 	notCarried []vlanView
 
-	findings []fabric.Finding // block first, then warn, then info
-	problems int              // findings of block or warn severity
-	worst    fabric.Severity  // of those
-	down     bool             // no DCI trunk up, or no reply across the DCI
+	findings []fabric.Finding // in fabric's order: the worst problem first, local VLANs last
 
 	// headline is the worst problem in a few words, for the strip; short drops the detail.
 	headline, headlineShort string
@@ -103,6 +92,7 @@ type trunkView struct {
 	forwarding  string
 	notes       []memberNote
 	crcRising   bool
+	mtuLow      bool // fabric judged the trunk's MTU too small for vMotion
 	memberShort bool // some member is not up
 	unknown     bool // the switch gave no fresh data about it this round
 }
@@ -156,7 +146,10 @@ func newDCIView(s model.State) *dciView {
 		d.rtts = append(d.rtts, rttView{from: from, to: to, rtt: r})
 	}
 
-	d.inUse = vlansInUse(s)
+	d.inUse = s.VLANsInUse
+	if d.inUse == nil { // a State built by hand (tests) rather than by the engine
+		d.inUse = model.VLANsInUse(s.Sites)
+	}
 	for _, id := range d.inUse {
 		st, ok := h.VLAN(id)
 		switch {
@@ -184,39 +177,13 @@ func newDCIView(s model.State) *dciView {
 		}
 		d.findings[i] = f
 	}
-	// A VLAN local to each site by configuration (no DCI trunk allows it) is not a DCI
-	// problem: its finding is listed after the problems and does not count as one, so a
-	// DMZ that was never stretched leaves the DCI healthy.
-	local := func(f fabric.Finding) bool {
-		st, ok := h.VLAN(f.VLAN)
-		return f.Code == fabric.CodeVLANNotExtended && ok && st.Local
-	}
-	sort.SliceStable(d.findings, func(i, j int) bool {
-		a, b := d.findings[i], d.findings[j]
-		if local(a) != local(b) {
-			return !local(a)
-		}
-		return severityRank(a.Severity) < severityRank(b.Severity)
-	})
-	for _, f := range d.findings {
-		if local(f) {
-			continue
-		}
-		if f.Severity == fabric.SeverityBlock || f.Severity == fabric.SeverityWarn {
-			if d.problems == 0 {
-				d.worst = f.Severity
-			}
-			d.problems++
-		}
-	}
-	d.down = d.dciDown(h)
-	d.headline, d.headlineShort = d.worstInWords(h)
+	d.headline, d.headlineShort = d.worstInWords()
 	return d
 }
 
 func newTrunkView(t fabric.Trunk) trunkView {
 	tv := trunkView{
-		name:       strings.TrimSpace(clean(t.Switch) + " " + shortIf(clean(t.Interface))),
+		name:       trunkName(t.Switch, t.Interface),
 		up:         t.Up,
 		status:     clean(t.Status),
 		membersUp:  t.MembersUp(),
@@ -225,6 +192,7 @@ func newTrunkView(t fabric.Trunk) trunkView {
 		allowed:    vlanRanges(t.Allowed),
 		forwarding: vlanRanges(t.Forwarding),
 		unknown:    t.Unknown,
+		mtuLow:     t.MTULow,
 	}
 	tv.memberShort = tv.membersUp < tv.members
 	for _, m := range t.Members {
@@ -244,57 +212,31 @@ func newTrunkView(t fabric.Trunk) trunkView {
 	return tv
 }
 
-// dciDown: every DCI-edge trunk down (every trunk, if no switch says it is an edge), or no
-// reply across the DCI from any edge.
-func (d *dciView) dciDown(h fabric.Health) bool {
-	edge := map[string]bool{}
-	for _, sw := range h.Switches {
-		if sw.Role == fabric.RoleDCIEdge {
-			edge[sw.Name] = true
-		}
-	}
-	trunks, up := 0, 0
-	for _, t := range h.Trunks {
-		if t.Unknown || (len(edge) > 0 && !edge[t.Switch]) {
-			continue // no data is not "down"
-		}
-		trunks++
-		if t.Up {
-			up++
-		}
-	}
-	if trunks > 0 && up == 0 {
-		return true
-	}
-	replies := 0
-	for _, r := range h.RTTs {
-		if r.OK {
-			replies++
-		}
-	}
-	return len(h.RTTs) > 0 && replies == 0
+// trunkName is a trunk as the pane names it: "mia-dci-n7k-01 Po10".
+func trunkName(sw, iface string) string {
+	return strings.TrimSpace(clean(sw) + " " + shortIf(clean(iface)))
 }
 
-// worstInWords names the worst finding for the strip: long is "VLAN 120 not carried
-// (mia-dci-n7k-01 Po10)" or the finding's own sentence; short is a few words made from its
-// code and object ("atl-dci-n7k-01 Eth3/1 CRC rising").
-func (d *dciView) worstInWords(h fabric.Health) (long, short string) {
-	if d.problems == 0 {
+// worstInWords names the worst problem, which fabric sorts first, for the strip: long is
+// "VLAN 120 not carried (mia-dci-n7k-01 Po10)" or the finding's own sentence; short is a
+// few words made from its code and object ("atl-dci-n7k-01 Eth3/1 CRC rising").
+func (d *dciView) worstInWords() (long, short string) {
+	if d.health.Verdict.Problems == 0 || len(d.findings) == 0 {
 		return "", ""
 	}
 	f := d.findings[0]
 	if f.Code == fabric.CodeVLANNotExtended && f.VLAN > 0 {
 		short = fmt.Sprintf("VLAN %d not carried", f.VLAN)
-		if where := d.whereNotCarried(h, f.VLAN); where != "" {
-			return short + " (" + where + ")", short
+		if f.Where != (fabric.TrunkRef{}) {
+			return short + " (" + trunkName(f.Where.Switch, f.Where.Interface) + ")", short
 		}
 		return short, short
 	}
-	return f.Message, findingInWords(f)
+	return f.Message, findingInWords(f, d.health.Limits)
 }
 
-// findingInWords is a finding in a few words, for the strip.
-func findingInWords(f fabric.Finding) string {
+// findingInWords is a finding in a few words, for the strip; lim words the RTT findings.
+func findingInWords(f fabric.Finding, lim fabric.Limits) string {
 	obj := shortObject(clean(f.Object))
 	if obj == "" {
 		obj = clean(f.Switch)
@@ -310,8 +252,8 @@ func findingInWords(f fabric.Finding) string {
 	fixed := map[string]string{
 		fabric.CodeFabricStale:      "fabric data stale",
 		fabric.CodeOTVAdjacencyDown: "OTV adjacency down",
-		fabric.CodeRTTHigh:          "RTT over 10 ms budget",
-		fabric.CodeRTTOverLimit:     "RTT over 150 ms limit",
+		fabric.CodeRTTHigh:          "RTT over " + limitMs(lim.RTTBudget) + " budget",
+		fabric.CodeRTTOverLimit:     "RTT over " + limitMs(lim.RTTLimit) + " limit",
 		fabric.CodePingFailed:       "no reply across the DCI",
 		fabric.CodePacketLoss:       "packet loss across the DCI",
 	}
@@ -336,71 +278,8 @@ func shortObject(obj string) string {
 	return strings.Join(words, " ")
 }
 
-// whereNotCarried is the first DCI trunk that does not allow (or does not forward) VLAN id.
-func (d *dciView) whereNotCarried(h fabric.Health, id int) string {
-	for _, lists := range []func(fabric.Trunk) []int{
-		func(t fabric.Trunk) []int { return t.Allowed },
-		func(t fabric.Trunk) []int { return t.Forwarding },
-	} {
-		for i, t := range h.Trunks {
-			if !t.Unknown && !hasVLAN(lists(t), id) {
-				return d.trunks[i].name
-			}
-		}
-	}
-	return ""
-}
-
 // known is the number of VLANs in use that the monitor has an opinion on.
 func (d *dciView) known() int { return len(d.carried) + len(d.notCarried) }
-
-func severityRank(s fabric.Severity) int {
-	switch s {
-	case fabric.SeverityBlock:
-		return 0
-	case fabric.SeverityWarn:
-		return 1
-	case fabric.SeverityInfo:
-		return 2
-	}
-	return 3
-}
-
-// vlansInUse is the sorted union of the VLANs of every VM of every site.
-func vlansInUse(s model.State) []int {
-	var seen [4096]bool // VLAN IDs are 1-4094; anything else goes to the map
-	var odd map[int]bool
-	n := 0
-	for i := range s.Sites {
-		vms := s.Sites[i].VMs
-		for j := range vms {
-			for _, id := range vms[j].VLANs {
-				if id >= 0 && id < len(seen) {
-					if !seen[id] {
-						seen[id] = true
-						n++
-					}
-					continue
-				}
-				if odd == nil {
-					odd = map[int]bool{}
-				}
-				odd[id] = true
-			}
-		}
-	}
-	out := make([]int, 0, n+len(odd))
-	for id, ok := range seen {
-		if ok {
-			out = append(out, id)
-		}
-	}
-	for id := range odd {
-		out = append(out, id)
-	}
-	sort.Ints(out)
-	return out
-}
 
 // vlanRanges is a VLAN list as a switch prints it: "100-119,121-150". Empty is "none".
 func vlanRanges(ids []int) string { return parse.FormatVLANList(ids) }

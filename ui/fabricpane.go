@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,13 +24,15 @@ import (
 // lists. Focused, it shows everything, in full, and scrolls: that full content is built
 // when a State, the width or the focus changes (see fabricfull.go), never in View.
 type FabricPane struct {
-	common  Common
-	width   int
-	height  int
-	dci     *dciView // nil until the first State
-	focused bool
-	offset  int         // first line of the full content on screen
-	full    fullContent // the full content while focused; empty otherwise
+	common Common
+	width  int
+	height int
+	dci    *dciView // nil until the first State
+	// fabricGen is the State.FabricGen dci was built from (0: unversioned, always rebuilt).
+	fabricGen uint64
+	focused   bool
+	offset    int         // first line of the full content on screen
+	full      fullContent // the full content while focused; empty otherwise
 }
 
 const (
@@ -72,6 +76,10 @@ func (f *FabricPane) SetSize(w, h int) {
 // SetState derives what the pane shows from s. It is linear in the inventory (the VLANs in
 // use) and runs in Update, never in View. The scroll offset stays, within the new content.
 func (f *FabricPane) SetState(s model.State) {
+	if f.dci != nil && s.FabricGen != 0 && s.FabricGen == f.fabricGen && slices.Equal(s.VLANsInUse, f.dci.inUse) {
+		return // neither the fabric nor the VLANs in use changed: the marks stay the same
+	}
+	f.fabricGen = s.FabricGen
 	f.dci = newDCIView(s)
 	f.sync()
 }
@@ -292,11 +300,13 @@ func (f FabricPane) body(w, h int, now time.Time) []string {
 	return out
 }
 
-// verdict is the pane's first word: healthy, problems, down, stale. The strip follows its
-// "DCI" label, so it says "healthy" where the pane says "DCI healthy".
+// verdict is the pane's first word: healthy, problems, down, stale, as fabric judged the
+// DCI (Health.Verdict) unless the data is too old to say. The strip follows its "DCI"
+// label, so it says "healthy" where the pane says "DCI healthy".
 func (f FabricPane) verdict(now time.Time, stale, strip bool) seg {
 	st := f.common.inks.fabric
 	d := f.dci
+	v := d.health.Verdict
 	dci := "DCI "
 	if strip {
 		dci = ""
@@ -306,14 +316,14 @@ func (f FabricPane) verdict(now time.Time, stale, strip bool) seg {
 		return seg{st.warn, glyphStale + " waiting for the first poll"}
 	case stale:
 		return seg{st.warn, glyphStale + " stale " + age(now.Sub(d.health.PolledAt))}
-	case d.down:
+	case v.Down:
 		return seg{st.bad, glyphBad + " " + dci + "down"}
-	case d.problems > 0:
+	case v.Problems > 0:
 		style := st.warn
-		if d.worst == fabric.SeverityBlock {
+		if v.Worst == fabric.SeverityBlock {
 			style = st.bad
 		}
-		return seg{style, glyphWarn + " " + plural(d.problems, "problem")}
+		return seg{style, glyphWarn + " " + plural(v.Problems, "problem")}
 	}
 	return seg{st.ok, glyphOK + " " + dci + "healthy"}
 }
@@ -327,21 +337,32 @@ func (f FabricPane) verdictLine(w int, now time.Time, stale bool) string {
 	return pair(w, []seg{f.verdict(now, stale, false)}, right)
 }
 
-// rttStyle judges a round trip against the budget.
-func (f FabricPane) rttStyle(r fabric.RTT) (ink, string) {
+// rttStyle draws fabric's judgement of a round trip: its ink, the words, and whether it is
+// within the budget (then the words only recall the budget).
+func (f FabricPane) rttStyle(r fabric.RTT) (style ink, judgement string, within bool) {
 	st := f.common.inks.fabric
+	lim := f.dci.health.Limits
 	switch {
 	case !r.OK:
-		return st.bad, "no reply"
-	case r.Avg > rttLimit:
-		return st.bad, "over 150 ms limit"
-	case r.Avg > rttBudget:
-		return st.warn, "over 10 ms budget"
+		return st.bad, "no reply", false
+	case r.OverLimit:
+		return st.bad, "over " + limitMs(lim.RTTLimit) + " limit", false
+	case r.OverBudget:
+		return st.warn, "over " + limitMs(lim.RTTBudget) + " budget", false
 	}
-	return st.ok, "budget 10 ms"
+	return st.ok, "budget " + limitMs(lim.RTTBudget), true
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+// nsPerMs converts a Duration, in nanoseconds, to milliseconds.
+const nsPerMs = 1e6
+
+// ms is a measured round trip: "2.1 ms".
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/nsPerMs) }
+
+// limitMs is a limit as fabric sets it, without trailing zeros: "10 ms", "150 ms".
+func limitMs(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/nsPerMs, 'f', -1, 64) + " ms"
+}
 
 // rttNone is the RTT section when nothing was measured.
 func (f FabricPane) rttNone(w int) string {
@@ -363,7 +384,7 @@ func (f FabricPane) rttLines(w int, stale bool, staleAge string) []string {
 // rttSegs is one direction's line before it is fitted to a width.
 func (f FabricPane) rttSegs(r rttView, stale bool, staleAge string) []seg {
 	st := f.common.inks.fabric
-	style, judgement := f.rttStyle(r.rtt)
+	style, judgement, within := f.rttStyle(r.rtt)
 	label := "RTT " + r.from + "→" + r.to + " "
 	if stale && !r.rtt.OK {
 		style = st.muted
@@ -377,7 +398,7 @@ func (f FabricPane) rttSegs(r rttView, stale bool, staleAge string) []seg {
 		style = st.warn
 	}
 	jstyle := style
-	if judgement == "budget 10 ms" {
+	if within {
 		jstyle = st.muted
 	}
 	if stale {
@@ -564,7 +585,7 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 			if t.status != "" && t.status != "down" {
 				state = t.status
 			}
-		case t.memberShort || t.crcRising || (t.mtu > 0 && t.mtu < lowMTU):
+		case t.memberShort || t.crcRising || t.mtuLow:
 			glyph, style = glyphWarn, st.warn
 		}
 		if old {
@@ -580,8 +601,8 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 		mtu := seg{muted(st.text), "MTU ?"}
 		if t.mtu > 0 {
 			mtu.text = fmt.Sprintf("MTU %d", t.mtu)
-			if t.mtu < lowMTU {
-				mtu = seg{muted(st.warn), mtu.text + " (<9000)"}
+			if t.mtuLow {
+				mtu = seg{muted(st.warn), fmt.Sprintf("%s (<%d)", mtu.text, d.health.Limits.MinMTU)}
 			}
 		}
 		details = append(details, row(seg{text: "  "}, mtu, seg{st.muted, "  allowed "}, seg{muted(st.text), t.allowed})...)
@@ -643,7 +664,7 @@ func (f FabricPane) findingLines(w int, stale bool, staleAge string, itemLines i
 		summary = f.staleSummary(staleAge)
 	case len(d.findings) == 0:
 		summary = seg{st.ok, "none"}
-	case d.worst == fabric.SeverityBlock:
+	case d.health.Verdict.Worst == fabric.SeverityBlock:
 		summary = seg{st.bad, fmt.Sprint(len(d.findings))}
 	default:
 		summary = seg{st.warn, fmt.Sprint(len(d.findings))}
@@ -696,24 +717,25 @@ func (f FabricPane) StripView(w int) string {
 
 	// The verdict, long (naming the worst problem and where) and short.
 	vLong, vShort := v, v
-	if !d.down && d.problems > 0 {
+	verdict := d.health.Verdict
+	if !verdict.Down && verdict.Problems > 0 {
 		extra := ""
-		if d.problems > 1 {
-			extra = fmt.Sprintf(" +%d more", d.problems-1)
+		if verdict.Problems > 1 {
+			extra = fmt.Sprintf(" +%d more", verdict.Problems-1)
 		}
 		vLong = seg{v.ink, glyphWarn + " " + d.headline + extra}
 		vShort = seg{v.ink, glyphWarn + " " + d.headlineShort + extra}
 	}
-	if d.down && d.headline != "" {
+	if verdict.Down && d.headline != "" {
 		vLong = seg{v.ink, v.text + ": " + d.headline}
 	}
 	var rtt seg
 	if worst, ok := d.worstRTT(); ok {
-		style, judgement := f.rttStyle(worst)
+		style, judgement, within := f.rttStyle(worst)
 		switch {
 		case !worst.OK:
 			rtt = seg{style, "  RTT " + judgement}
-		case judgement == "budget 10 ms":
+		case within:
 			rtt = seg{style, "  RTT " + ms(worst.Avg)}
 		default:
 			rtt = seg{style, "  RTT " + ms(worst.Avg) + " " + judgement}

@@ -20,7 +20,7 @@ func fabricScreens(t *testing.T, s model.State) (wide, narrow Model) {
 
 // paneLines is the fabric column, one string a line, borders stripped.
 func paneLines(m Model) []string {
-	lines := strings.Split(m.fabric.View(), "\n")
+	lines := strings.Split(m.main.fabric.View(), "\n")
 	for i, l := range lines {
 		r := []rune(l)
 		if len(r) >= 2 {
@@ -30,7 +30,7 @@ func paneLines(m Model) []string {
 	return lines
 }
 
-func strip(m Model) string { return strings.TrimRight(m.fabric.StripView(m.common.Width), " ") }
+func strip(m Model) string { return strings.TrimRight(m.main.fabric.StripView(m.common.Width), " ") }
 
 func wantLines(t *testing.T, where string, lines []string, want ...string) {
 	t.Helper()
@@ -55,12 +55,12 @@ func wantNot(t *testing.T, where string, lines []string, unwanted ...string) {
 // rowOf is the list row of the VM called name in site pane i, as drawn.
 func rowOf(t *testing.T, m Model, i int, name string) string {
 	t.Helper()
-	for _, l := range strings.Split(m.sites[i].View(), "\n") {
+	for _, l := range strings.Split(m.main.sites[i].View(), "\n") {
 		if strings.Contains(l, name+" ") {
 			return l
 		}
 	}
-	t.Fatalf("%s not on screen:\n%s", name, m.sites[i].View())
+	t.Fatalf("%s not on screen:\n%s", name, m.main.sites[i].View())
 	return ""
 }
 
@@ -312,7 +312,7 @@ func TestFabricDown(t *testing.T) {
 	if got, want := strip(narrow), " DCI ✗ down  RTT no reply  VLANs 0/7 carried ✗100,110,120,…"; got != want {
 		t.Errorf("strip:\n got %q\nwant %q", got, want)
 	}
-	if got, want := strings.TrimRight(wide.fabric.StripView(110), " "), " DCI ✗ down: mia-dci-n7k-01 port-channel10 is down  RTT no reply  VLANs 0/7 carried ✗100,110,120,…"; got != want {
+	if got, want := strings.TrimRight(wide.main.fabric.StripView(110), " "), " DCI ✗ down: mia-dci-n7k-01 port-channel10 is down  RTT no reply  VLANs 0/7 carried ✗100,110,120,…"; got != want {
 		t.Errorf("strip at 110:\n got %q\nwant %q", got, want)
 	}
 	m := filterTo(t, wide, "elk")
@@ -371,7 +371,7 @@ func TestFabricMarksWithoutColour(t *testing.T) {
 func TestFabricMarkWithoutVLANColumn(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(withFabric(vlan120Removed())()), 60, 20)
 	m = filterTo(t, m, "mq")
-	if strings.Contains(m.sites[0].View(), "VLANS") {
+	if strings.Contains(m.main.sites[0].View(), "VLANS") {
 		t.Skip("VLANS column present at 60 columns")
 	}
 	if row := rowOf(t, m, 0, "mia-prod-mq-01"); !flagged(row) {
@@ -448,8 +448,8 @@ func TestFabricTinyPaneShowsAFinding(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(hostileFabricState()), 120, 15)
 	lines := paneLines(m)
 	wantLines(t, "pane", lines, "▲ 32 problems", "RTT mia→atl 180.0 ms", "✗ 2001 pruned on atl", "FINDINGS", "✗ VLAN 2000 is not carried", "… 31 more")
-	if got := len(lines); got != m.fabric.height {
-		t.Errorf("%d lines, want %d", got, m.fabric.height)
+	if got := len(lines); got != m.main.fabric.height {
+		t.Errorf("%d lines, want %d", got, m.main.fabric.height)
 	}
 }
 

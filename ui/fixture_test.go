@@ -28,12 +28,43 @@ type fakeEngine struct {
 	state     model.State
 	subs      map[chan model.State]struct{}
 	refreshes int
+	calls     []fakeCall
+	details   map[model.VMKey]model.VMDetails
+	err       error // what commands fail with
 }
 
-func (f *fakeEngine) RefreshFabric() {
+func (f *fakeEngine) PollFabric(_ context.Context, who model.Operator) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.refreshes++
+	f.calls = append(f.calls, fakeCall{cmd: model.CmdPollFabric, who: who})
+	return nil
+}
+
+func (f *fakeEngine) ReconnectSite(_ context.Context, who model.Operator, site model.SiteID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{cmd: model.CmdReconnectSite, who: who, site: site})
+	return f.err
+}
+
+// Details answers from f.details, as the real engine would from a vCenter.
+func (f *fakeEngine) Details(_ context.Context, who model.Operator, key model.VMKey) (model.VMDetails, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{cmd: "details", who: who, site: key.Site})
+	d, ok := f.details[key]
+	if !ok {
+		return model.VMDetails{}, fmt.Errorf("VM %s no longer exists at %s", key.MoRef, key.Site)
+	}
+	return d, f.err
+}
+
+// fakeCall is one command the fake engine took.
+type fakeCall struct {
+	cmd  model.Command
+	who  model.Operator
+	site model.SiteID
 }
 
 func newFakeEngine(s model.State) *fakeEngine {
@@ -216,8 +247,10 @@ func testState() model.State {
 	}, Fabric: healthyFabric()}
 }
 
-// withFabric is testState with another fabric picture.
+// withFabric is testState with another fabric picture, judged by fabric as the monitor
+// judges its own (a test may have changed a fixture after it was judged).
 func withFabric(h fabric.Health) func() model.State {
+	h = fabric.Judge(h)
 	return func() model.State {
 		s := testState()
 		s.Gen = 2
@@ -229,7 +262,8 @@ func withFabric(h fabric.Health) func() model.State {
 // The DCI of the test estate, as the monitor would report it: an NX-OS DCI edge and a
 // Catalyst distribution switch per site; port-channel10 between the edges on Ethernet3/1-2,
 // Port-channel1 from each distribution switch up to its edge. VLANs 100-150 are extended;
-// the VDI VLAN 300 is allowed on the Atlanta side only.
+// the VDI VLAN 300 is allowed on the Atlanta side only. Each fixture is judged by
+// fabric.Judge, as the monitor's Health is: the verdict is never written by hand.
 
 const fabricInterval = 5 * time.Second
 
@@ -259,7 +293,7 @@ func healthyFabric() fabric.Health {
 		vlans = append(vlans, fabric.VLANStatus{ID: id, Carried: true})
 	}
 	vlans = append(vlans, fabric.VLANStatus{ID: 300, Carried: false, Reasons: []string{"not allowed on mia-dci-n7k-01 port-channel10"}})
-	return fabric.Health{
+	return fabric.Judge(fabric.Health{
 		Configured: true,
 		Interval:   fabricInterval,
 		PolledAt:   polled,
@@ -280,7 +314,7 @@ func healthyFabric() fabric.Health {
 			{From: "mia-dci-n7k-01", To: "atl-dci-n7k-01", Avg: 2 * time.Millisecond, Max: 2400 * time.Microsecond, OK: true},
 			{From: "atl-dci-n7k-01", To: "mia-dci-n7k-01", Avg: 2100 * time.Microsecond, Max: 2600 * time.Microsecond, OK: true},
 		},
-	}
+	})
 }
 
 func vlanRange(from, to int) []int {
@@ -318,7 +352,7 @@ func vlan120Removed() fabric.Health {
 		Message: "VLAN 120 is not carried across the DCI: not allowed on mia-dci-n7k-01 port-channel10",
 		Object:  "vlan 120", Switch: "mia-dci-n7k-01", VLAN: 120,
 	}}
-	return h
+	return fabric.Judge(h)
 }
 
 // memberDown has Ethernet3/2 of mia-dci-n7k-01 port-channel10 down, and CRC errors growing
@@ -339,7 +373,7 @@ func memberDown() fabric.Health {
 			Message: "mia-dci-n7k-01 Ethernet3/2 is down: port-channel10 runs on 1 of 2 members",
 			Object:  "mia-dci-n7k-01 Ethernet3/2", Switch: "mia-dci-n7k-01"},
 	}
-	return h
+	return fabric.Judge(h)
 }
 
 // vlan120AndMemberDown is both at once: three findings, more than the fabric column shows
@@ -347,7 +381,7 @@ func memberDown() fabric.Health {
 func vlan120AndMemberDown() fabric.Health {
 	h := vlan120Removed()
 	h.Findings = append(h.Findings, memberDown().Findings...)
-	return h
+	return fabric.Judge(h)
 }
 
 // switchUnreachable has atl-dci-n7k-01 refusing SSH for 47 s; the monitor still polls the
@@ -374,7 +408,7 @@ func switchUnreachable() fabric.Health {
 			Message: "atl-dci-n7k-01 did not answer for 47s: dial tcp 10.2.255.1:22: connect: connection refused",
 			Object:  "atl-dci-n7k-01", Switch: "atl-dci-n7k-01"},
 	}
-	return h
+	return fabric.Judge(h)
 }
 
 // staleFabric is vlan120Removed as last polled 23 s ago: the monitor has gone quiet, so
@@ -385,7 +419,7 @@ func staleFabric() fabric.Health {
 	for i := range h.Switches {
 		h.Switches[i].LastPoll = h.PolledAt
 	}
-	return h
+	return fabric.Judge(h)
 }
 
 // dciDown has both edges' port-channel10 down and no reply across the DCI.
@@ -407,7 +441,7 @@ func dciDown() fabric.Health {
 		{Code: fabric.CodeTrunkDown, Severity: fabric.SeverityBlock, Message: "atl-dci-n7k-01 port-channel10 is down", Object: "atl-dci-n7k-01 port-channel10", Switch: "atl-dci-n7k-01"},
 		{Code: fabric.CodePingFailed, Severity: fabric.SeverityBlock, Message: "no reply from atl-dci-n7k-01 across the DCI (100% loss)", Object: "atl-dci-n7k-01"},
 	}
-	return h
+	return fabric.Judge(h)
 }
 
 // hostileFabric would break a naive pane: long names, control characters, a high RTT, many
@@ -431,7 +465,7 @@ func hostileFabric() fabric.Health {
 	for i := 0; i < 60; i++ {
 		h.VLANs = append(h.VLANs, fabric.VLANStatus{ID: 2000 + i, Carried: i%2 == 0, Reasons: []string{"pruned\non atl"}})
 	}
-	return h
+	return fabric.Judge(h)
 }
 
 // hostileFabricState puts many VLANs on the VMs too.

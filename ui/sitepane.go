@@ -93,7 +93,8 @@ func (p SitePane) Selected() (model.VM, bool) {
 func (p SitePane) Visible() int { return len(p.rows) }
 
 // SetState shows this pane's site from s, keeping the cursor on the VM it was on (or on the
-// same row, if that VM is gone). marks, derived from the same State, flags the VMs on VLANs
+// same row, if that VM is gone). It does nothing when the site's snapshot (Gen; 0 means
+// unversioned) and the marks are those already shown. marks, derived from the same State, flags the VMs on VLANs
 // the DCI does not carry. The work is proportional to the inventory, and done here, in
 // Update, never in View.
 func (p *SitePane) SetState(s model.State, marks *vlanMarks) {
@@ -106,6 +107,9 @@ func (p *SitePane) SetState(s model.State, marks *vlanMarks) {
 	}
 	if !ok {
 		return // the site left the State: keep showing what we had
+	}
+	if p.known && snap.Gen != 0 && snap.Gen == p.site.Gen && snap.Status.ID == p.site.Status.ID && marks == p.marks {
+		return // another site changed: nothing to re-filter or re-sort here
 	}
 	sel, had := p.Selected() // before the VMs change under the rows
 	p.site, p.known = snap, true
@@ -211,6 +215,11 @@ func (p SitePane) Update(msg tea.Msg) (SitePane, tea.Cmd) {
 			p.query = ""
 			p.refilter(false)
 		}
+	case key.Matches(km, keys.Open):
+		if vm, ok := p.Selected(); ok {
+			name := p.title()
+			return p, func() tea.Msg { return openDetailsMsg{vm: vm, siteName: name} }
+		}
 	}
 	p.ensureVisible()
 	return p, nil
@@ -254,7 +263,7 @@ func (p SitePane) ShortHelp() []key.Binding {
 		return []key.Binding{k.AcceptFilter, k.ClearFilter}
 	}
 	// With a filter in force, its line says "esc clear": the bar has no room to repeat it.
-	return []key.Binding{k.Up, k.Down, k.Filter}
+	return []key.Binding{k.Up, k.Down, k.Filter, k.Open}
 }
 
 // FullHelp is the pane's part of the full help.
@@ -263,6 +272,7 @@ func (p SitePane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
+		{k.Open},
 	}
 }
 

@@ -24,9 +24,13 @@ type Engine interface {
 	// Subscribe delivers the latest State after each change, coalesced; the channel is
 	// closed when ctx ends.
 	Subscribe(ctx context.Context) <-chan model.State
-	// RefreshFabric asks for a poll of every switch now. It does not wait for it: the
-	// result arrives as a State like any other.
-	RefreshFabric()
+	// PollFabric asks, as who, for a poll of every switch now. It does not wait for the
+	// poll: the result arrives as a State like any other.
+	PollFabric(ctx context.Context, who model.Operator) error
+	// ReconnectSite drops a site's vCenter session and logs in again (dangerous).
+	ReconnectSite(ctx context.Context, who model.Operator, site model.SiteID) error
+	// Details reads a VM's devices and snapshots from its vCenter (or a cache).
+	Details(ctx context.Context, who model.Operator, key model.VMKey) (model.VMDetails, error)
 }
 
 // The smallest terminal the console draws in, and the width from which the fabric pane gets
@@ -43,12 +47,9 @@ const (
 	fabricMaxW = 48
 )
 
-// focusFabric is Model.focus when the fabric pane has the keys, which it can have only on
-// wide terminals: the strip of narrow ones is not a pane.
-const focusFabric = 2
-
-// Model is the console's root: it routes keys, sizes and States to the panes, and lays
-// them out. Build it with New.
+// Model is the console's root: it routes keys, sizes and States to the view stack (the main
+// split at the bottom, views such as VM details pushed over it), runs the commands the keys
+// ask for through the engine, and draws the top view over the help bar. Build it with New.
 type Model struct {
 	common Common
 	engine Engine
@@ -56,20 +57,18 @@ type Model struct {
 	states <-chan model.State // nil until subscribed, and after the engine closed it
 	gen    uint64             // Gen of the newest State shown
 
-	sites    [2]SitePane
-	fabric   FabricPane
-	focus    int // index into sites, or focusFabric
-	lastSite int // the site pane focused last: where the keys go back from the fabric pane
+	main     mainView // the bottom of the stack, always there
+	overlays []View   // views pushed over main, the last on top
 	help     help.Model
+	flash    flash // the outcome of the last command, shown over the help bar for a while
 	lay      layout
 }
 
 // layout is where things go at the current size; set by relayout, read by View.
 type layout struct {
 	tooSmall bool
-	wide     bool // fabric in its own column
-	paneH    int
 	helpH    int
+	flashH   int
 }
 
 // New builds the console for one session. It reads the engine's current State so the first
@@ -80,15 +79,7 @@ func New(engine Engine, opts Options) Model {
 	c.Ctx = ctx
 	h := help.New()
 	h.Styles = c.Styles.Help
-	m := Model{
-		common: c,
-		engine: engine,
-		cancel: cancel,
-		sites:  [2]SitePane{NewSitePane(c, 0), NewSitePane(c, 1)},
-		fabric: NewFabricPane(c),
-		help:   h,
-	}
-	m.sites[0].Focus()
+	m := Model{common: c, engine: engine, cancel: cancel, main: newMainView(c), help: h}
 	m.applyState(engine.Snapshot())
 	return m
 }
@@ -99,34 +90,44 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(subscribe(m.common.Ctx, m.engine), tick())
 }
 
-// Update routes: global keys and sizes here, States to every site pane, other keys to the
-// focused pane.
+// Update routes: sizes, States and the clock to every view; keys to the top view, after
+// the global ones; commands' outcomes to the flash line.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		return m.onResize(msg), nil
+		m.common.Width, m.common.Height = msg.Width, msg.Height
+		m.relayout()
+		return m, nil
 	case subscribedMsg:
 		m.states = msg.ch
 		return m, waitForState(m.states)
 	case stateMsg:
-		m.applyState(msg.state)
-		return m, waitForState(m.states)
+		cmd := m.applyState(msg.state)
+		return m, tea.Batch(cmd, waitForState(m.states))
 	case streamClosedMsg:
 		m.states = nil
 		return m, nil
 	case tickMsg:
-		// View reads the clock; the fabric pane may have to rebuild its scrolled content
-		// when the clock turns its data stale.
-		var cmd tea.Cmd
-		m.fabric, cmd = m.fabric.Update(msg)
-		return m, tea.Batch(cmd, tick())
+		if m.flash.text != "" && !m.common.Now().Before(m.flash.until) {
+			m.flash = flash{}
+			m.relayout()
+		}
+		return m, tea.Batch(m.toAll(msg), tick())
+	case commandDoneMsg:
+		m.flash = newFlash(msg, m.common.Now())
+		m.relayout()
+		return m, nil
+	case openDetailsMsg:
+		v, cmd := NewDetailsView(m.common, m.engine, msg.vm, msg.siteName)
+		m.pushView(v)
+		return m, cmd
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.onKeys(msg.Runes)
 		}
 		return m.onKey(msg)
 	}
-	return m.toFocused(msg)
+	return m.toTop(msg)
 }
 
 // onKeys handles runes that arrived together. bubbletea v1 reads keys typed faster than it
@@ -143,23 +144,15 @@ func (m Model) onKeys(runes []rune) (tea.Model, tea.Cmd) {
 	return next, tea.Batch(cmds...)
 }
 
-func (m Model) onResize(msg tea.WindowSizeMsg) Model {
-	m.common.Width, m.common.Height = msg.Width, msg.Height
-	m.relayout()
-	return m
-}
-
-// applyState shows s, unless a newer State is already shown (Gen only grows).
-func (m *Model) applyState(s model.State) {
+// applyState shows s, unless a newer State is already shown (Gen only grows), in every view
+// of the stack: a view over the lists follows its VM.
+func (m *Model) applyState(s model.State) tea.Cmd {
 	if s.Gen < m.gen {
-		return
+		return nil
 	}
 	m.gen = s.Gen
-	m.fabric.SetState(s)
-	marks := m.fabric.marks()
-	for i := range m.sites {
-		m.sites[i].SetState(s, marks)
-	}
+	m.main.applyState(s)
+	return m.toOverlays(stateMsg{state: s})
 }
 
 func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -168,56 +161,90 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	}
 	// A focused text input gets the keys alone: q is a letter there.
-	if m.filtering() {
-		return m.toFocused(msg)
+	if len(m.overlays) == 0 && m.main.filtering() {
+		return m.toTop(msg)
 	}
 	switch {
 	case key.Matches(msg, keys.Quit):
 		return m.quit()
-	case key.Matches(msg, keys.Refresh):
-		return m, m.refresh
 	case key.Matches(msg, keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		m.relayout()
 		return m, nil
-	case key.Matches(msg, keys.NextPane):
-		m.setFocus(m.focus + 1)
-		m.relayout() // the help bar is the focused pane's
-		return m, nil
-	case key.Matches(msg, keys.PrevPane):
-		m.setFocus(m.focus - 1)
-		m.relayout()
-		return m, nil
-	case m.focus == focusFabric && key.Matches(msg, keys.Filter):
-		// The fabric pane has no filter: / filters the site pane the keys came from, so
-		// "/vlan120" finds the VMs on a VLAN a finding names (and "q" in it is a letter).
-		m.setFocus(m.lastSite)
-		m.relayout()
-		return m.toFocused(msg)
+	case len(m.overlays) > 0:
+		if key.Matches(msg, keys.Back) {
+			m.overlays = m.overlays[: len(m.overlays)-1 : len(m.overlays)-1]
+			m.relayout()
+			return m, nil
+		}
+		return m.toTop(msg)
+	case key.Matches(msg, keys.Refresh):
+		return m, m.command(model.CmdPollFabric, "", func(ctx context.Context) error {
+			return m.engine.PollFabric(ctx, m.common.Operator)
+		})
+	case key.Matches(msg, keys.Reconnect):
+		site, known := m.main.site().Site()
+		if !known {
+			return m, nil
+		}
+		id := site.Status.ID
+		return m, m.command(model.CmdReconnectSite, string(id), func(ctx context.Context) error {
+			return m.engine.ReconnectSite(ctx, m.common.Operator, id)
+		})
 	}
-	return m.toFocused(msg)
-}
-
-// filtering reports whether the focused pane is a site pane typing a filter.
-func (m Model) filtering() bool {
-	return m.focus < len(m.sites) && m.sites[m.focus].Filtering()
-}
-
-// toFocused hands msg to the focused pane.
-func (m Model) toFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	if m.focus == focusFabric {
-		m.fabric, cmd = m.fabric.Update(msg)
-		return m, cmd
-	}
-	m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
+	next, cmd := m.main.Update(msg)
+	m.main = *next.(*mainView)
+	m.relayout() // the help bar is the focused pane's
 	return m, cmd
 }
 
-// refresh asks the engine for a poll of the switches; it runs as a command, never in Update.
-func (m Model) refresh() tea.Msg {
-	m.engine.RefreshFabric()
-	return nil
+// pushView puts v on top of the stack, sized to the screen.
+func (m *Model) pushView(v View) {
+	m.overlays = append(m.overlays[:len(m.overlays):len(m.overlays)], v)
+	m.relayout()
+}
+
+// top is the view on top of the stack.
+func (m *Model) top() View {
+	if n := len(m.overlays); n > 0 {
+		return m.overlays[n-1]
+	}
+	return &m.main
+}
+
+// toTop hands msg to the view on top.
+func (m Model) toTop(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if n := len(m.overlays); n > 0 {
+		overlays := append([]View(nil), m.overlays...)
+		var cmd tea.Cmd
+		overlays[n-1], cmd = overlays[n-1].Update(msg)
+		m.overlays = overlays
+		return m, cmd
+	}
+	next, cmd := m.main.Update(msg)
+	m.main = *next.(*mainView)
+	return m, cmd
+}
+
+// toAll hands msg to every view of the stack, bottom first.
+func (m *Model) toAll(msg tea.Msg) tea.Cmd {
+	next, cmd := m.main.Update(msg)
+	m.main = *next.(*mainView)
+	return tea.Batch(cmd, m.toOverlays(msg))
+}
+
+// toOverlays hands msg to every view over the main one.
+func (m *Model) toOverlays(msg tea.Msg) tea.Cmd {
+	if len(m.overlays) == 0 {
+		return nil
+	}
+	overlays := make([]View, len(m.overlays))
+	cmds := make([]tea.Cmd, len(m.overlays))
+	for i, v := range m.overlays {
+		overlays[i], cmds[i] = v.Update(msg)
+	}
+	m.overlays = overlays
+	return tea.Batch(cmds...)
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
@@ -225,69 +252,34 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 	return m, tea.Quit
 }
 
-// setFocus gives the keys to pane i, counting round: site A, site B, and on wide terminals
-// the fabric pane.
-func (m *Model) setFocus(i int) {
-	n := len(m.sites)
-	if m.lay.wide {
-		n++
-	}
-	if m.focus == focusFabric {
-		m.fabric.Blur()
-	} else {
-		m.sites[m.focus].Blur()
-	}
-	m.focus = ((i % n) + n) % n
-	if m.focus == focusFabric {
-		m.fabric.Focus()
-	} else {
-		m.sites[m.focus].Focus()
-		m.lastSite = m.focus
-	}
-}
-
-// relayout sizes the panes for the terminal and the help bar.
+// relayout sizes the top view for the terminal, less the help bar and the flash line.
 func (m *Model) relayout() {
 	w, h := m.common.Width, m.common.Height
-	m.lay = layout{tooSmall: w < MinWidth || h < MinHeight, wide: w >= WideWidth}
-	if !m.lay.wide && m.focus == focusFabric {
-		m.setFocus(m.lastSite) // the fabric became the strip, which is no pane
-	}
+	m.lay = layout{tooSmall: w < MinWidth || h < MinHeight}
 	if m.lay.tooSmall {
 		return
 	}
 	m.help.Width = w
 	m.lay.helpH = min(lineCount(m.help.View(m.helpKeys())), max(h/3, 1))
-	stripH := 1
-	if m.lay.wide {
-		stripH = 0
+	if m.flash.text != "" {
+		m.lay.flashH = 1
 	}
-	m.lay.paneH = h - m.lay.helpH - stripH
-	sitesW := w
-	if m.lay.wide {
-		fw := clamp(w/4, fabricMinW, fabricMaxW)
-		sitesW = w - fw
-		m.fabric.SetSize(fw, m.lay.paneH)
+	vh := h - m.lay.helpH - m.lay.flashH
+	m.main.SetSize(w, vh) // kept sized under the views over it, so esc shows it at once
+	for _, v := range m.overlays {
+		v.SetSize(w, vh)
 	}
-	a := sitesW / 2
-	m.sites[0].SetSize(a, m.lay.paneH)
-	m.sites[1].SetSize(sitesW-a, m.lay.paneH)
 }
 
-// helpKeys is what the help bar shows: the focused pane's keys, then the global ones.
+// helpKeys is what the help bar shows: the top view's keys, then the global ones.
 func (m Model) helpKeys() helpKeys {
 	k := m.common.KeyMap
-	var short []key.Binding
-	var full [][]key.Binding
-	if m.focus == focusFabric {
-		short, full = m.fabric.ShortHelp(), m.fabric.FullHelp()
-	} else {
-		short, full = m.sites[m.focus].ShortHelp(), m.sites[m.focus].FullHelp()
+	top := m.top()
+	short, full := top.ShortHelp(), top.FullHelp()
+	if len(m.overlays) > 0 || !m.main.filtering() {
+		short = append(short, k.Help, k.Quit)
 	}
-	if !m.filtering() {
-		short = append(short, k.NextPane, k.Help, k.Quit)
-	}
-	full = append(full, []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Help, k.Quit})
+	full = append(full, []key.Binding{k.Help, k.Quit})
 	return helpKeys{short: short, full: full}
 }
 
@@ -312,22 +304,9 @@ func (m Model) View() string {
 		lines[0] = fit(m.common.Styles.TooSmall.Render(cut(msg, w)), w)
 		return strings.Join(lines, "\n")
 	}
-	a := strings.Split(m.sites[0].View(), "\n")
-	b := strings.Split(m.sites[1].View(), "\n")
-	var f []string
-	if m.lay.wide {
-		f = strings.Split(m.fabric.View(), "\n")
-	}
-	lines := make([]string, 0, h)
-	for i := 0; i < m.lay.paneH; i++ {
-		line := at(a, i) + at(b, i)
-		if m.lay.wide {
-			line += at(f, i)
-		}
-		lines = append(lines, line)
-	}
-	if !m.lay.wide {
-		lines = append(lines, m.fabric.StripView(w))
+	lines := strings.Split(m.top().View(), "\n")
+	if m.lay.flashH > 0 {
+		lines = append(lines, fit(m.flash.render(m.common.Styles, w), w))
 	}
 	hl := strings.Split(m.help.View(m.helpKeys()), "\n")
 	for i := 0; i < m.lay.helpH; i++ {

@@ -26,7 +26,7 @@ func TestNavigation(t *testing.T) {
 	st := testState()
 	vms := st.Sites[0].VMs
 	m := newTestModel(t, newFakeEngine(st), 80, 24)
-	listH := m.sites[0].listHeight()
+	listH := m.main.sites[0].listHeight()
 	if listH < 10 {
 		t.Fatalf("list height at 80x24 = %d, want at least 10", listH)
 	}
@@ -51,7 +51,7 @@ func TestNavigation(t *testing.T) {
 	}
 	for _, s := range steps {
 		m = pressAll(t, m, s.keys...)
-		if got := selectedName(t, m.sites[0]); got != vms[s.want].Name {
+		if got := selectedName(t, m.main.sites[0]); got != vms[s.want].Name {
 			t.Errorf("after %v: cursor on %q, want %q", s.keys, got, vms[s.want].Name)
 		}
 	}
@@ -71,31 +71,31 @@ func TestNavigation(t *testing.T) {
 func TestTabSwitchesPanes(t *testing.T) {
 	st := testState()
 	m := newTestModel(t, newFakeEngine(st), 80, 24)
-	if m.focus != 0 || !m.sites[0].Focused() || m.sites[1].Focused() {
+	if m.main.focus != 0 || !m.main.sites[0].Focused() || m.main.sites[1].Focused() {
 		t.Fatal("site A should start focused")
 	}
 	m = pressAll(t, m, "tab")
-	if m.focus != 1 || m.sites[0].Focused() || !m.sites[1].Focused() {
+	if m.main.focus != 1 || m.main.sites[0].Focused() || !m.main.sites[1].Focused() {
 		t.Fatal("tab should focus site B")
 	}
 	// Keys go to the focused pane only.
 	m = pressAll(t, m, "j", "j")
-	if got, want := selectedName(t, m.sites[1]), st.Sites[1].VMs[2].Name; got != want {
+	if got, want := selectedName(t, m.main.sites[1]), st.Sites[1].VMs[2].Name; got != want {
 		t.Errorf("site B cursor on %q, want %q", got, want)
 	}
-	if got, want := selectedName(t, m.sites[0]), st.Sites[0].VMs[0].Name; got != want {
+	if got, want := selectedName(t, m.main.sites[0]), st.Sites[0].VMs[0].Name; got != want {
 		t.Errorf("site A cursor moved to %q, want %q", got, want)
 	}
 	m = pressAll(t, m, "tab")
-	if m.focus != 0 {
+	if m.main.focus != 0 {
 		t.Fatal("tab should wrap around to site A")
 	}
 	m = pressAll(t, m, "shift+tab")
-	if m.focus != 1 {
+	if m.main.focus != 1 {
 		t.Fatal("shift+tab should go back to site B")
 	}
 	m = pressAll(t, m, "shift+tab")
-	if m.focus != 0 {
+	if m.main.focus != 0 {
 		t.Fatal("shift+tab should wrap around to site A")
 	}
 }
@@ -103,11 +103,11 @@ func TestTabSwitchesPanes(t *testing.T) {
 func TestFilter(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(testState()), 80, 24)
 	m = pressAll(t, m, "/")
-	if !m.sites[0].Filtering() {
+	if !m.main.sites[0].Filtering() {
 		t.Fatal("/ should open the filter")
 	}
 	m = typeText(t, m, "sql")
-	p := m.sites[0]
+	p := m.main.sites[0]
 	if p.Visible() != 8 {
 		t.Errorf("typing sql shows %d VMs, want the 8 SQL servers", p.Visible())
 	}
@@ -119,26 +119,26 @@ func TestFilter(t *testing.T) {
 	if view := m.View(); !strings.Contains(view, "8 of 80 VMs") || !strings.Contains(view, "/ sql") || !strings.Contains(view, "enter keep · esc clear") {
 		t.Errorf("header should say 8 of 80 VMs and show the filter:\n%s", view)
 	}
-	if m.sites[1].Visible() != 80 {
-		t.Errorf("site B filtered too: %d VMs", m.sites[1].Visible())
+	if m.main.sites[1].Visible() != 80 {
+		t.Errorf("site B filtered too: %d VMs", m.main.sites[1].Visible())
 	}
 
 	// enter keeps the filter and gives the keys back to the list.
 	m = pressAll(t, m, "enter")
-	if m.sites[0].Filtering() || m.sites[0].Query() != "sql" || m.sites[0].Visible() != 8 {
-		t.Fatalf("after enter: filtering=%v query=%q visible=%d", m.sites[0].Filtering(), m.sites[0].Query(), m.sites[0].Visible())
+	if m.main.sites[0].Filtering() || m.main.sites[0].Query() != "sql" || m.main.sites[0].Visible() != 8 {
+		t.Fatalf("after enter: filtering=%v query=%q visible=%d", m.main.sites[0].Filtering(), m.main.sites[0].Query(), m.main.sites[0].Visible())
 	}
 	m = pressAll(t, m, "j")
-	if got := selectedName(t, m.sites[0]); !strings.Contains(got, "sql") {
+	if got := selectedName(t, m.main.sites[0]); !strings.Contains(got, "sql") {
 		t.Errorf("j moved to %q, outside the filter", got)
 	}
 
 	// esc clears it.
 	m = pressAll(t, m, "esc")
-	if m.sites[0].Query() != "" || m.sites[0].Visible() != 80 {
-		t.Errorf("after esc: query=%q visible=%d", m.sites[0].Query(), m.sites[0].Visible())
+	if m.main.sites[0].Query() != "" || m.main.sites[0].Visible() != 80 {
+		t.Errorf("after esc: query=%q visible=%d", m.main.sites[0].Query(), m.main.sites[0].Visible())
 	}
-	if got := selectedName(t, m.sites[0]); !strings.Contains(got, "sql") {
+	if got := selectedName(t, m.main.sites[0]); !strings.Contains(got, "sql") {
 		t.Errorf("clearing the filter moved the cursor off its VM, to %q", got)
 	}
 
@@ -146,13 +146,13 @@ func TestFilter(t *testing.T) {
 	m = pressAll(t, m, "/")
 	m = typeText(t, m, "web")
 	m = pressAll(t, m, "esc")
-	if m.sites[0].Filtering() || m.sites[0].Query() != "" || m.sites[0].Visible() != 80 {
-		t.Errorf("esc while typing: filtering=%v query=%q", m.sites[0].Filtering(), m.sites[0].Query())
+	if m.main.sites[0].Filtering() || m.main.sites[0].Query() != "" || m.main.sites[0].Visible() != 80 {
+		t.Errorf("esc while typing: filtering=%v query=%q", m.main.sites[0].Filtering(), m.main.sites[0].Query())
 	}
 	// A filter that matches nothing says so.
 	m = pressAll(t, m, "/")
 	m = typeText(t, m, "zzz")
-	if m.sites[0].Visible() != 0 || !strings.Contains(m.View(), `no VMs match "zzz"`) {
+	if m.main.sites[0].Visible() != 0 || !strings.Contains(m.View(), `no VMs match "zzz"`) {
 		t.Errorf("empty result not explained:\n%s", m.View())
 	}
 }
@@ -161,13 +161,13 @@ func TestFilterMatchesClusterAndVLAN(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(testState()), 120, 40)
 	m = pressAll(t, m, "/")
 	m = typeText(t, m, "vlan300")
-	if got := m.sites[0].Visible(); got != 11 {
+	if got := m.main.sites[0].Visible(); got != 11 {
 		t.Errorf("vlan300 shows %d VMs, want the 11 VDI VMs", got)
 	}
 	m = pressAll(t, m, "esc", "/")
 	m = typeText(t, m, "a-dev")
-	for _, r := range m.sites[0].rows {
-		if vm := m.sites[0].site.VMs[r.vm]; vm.Cluster != "A-DEV" && r.matched == nil {
+	for _, r := range m.main.sites[0].rows {
+		if vm := m.main.sites[0].site.VMs[r.vm]; vm.Cluster != "A-DEV" && r.matched == nil {
 			t.Errorf("%s (cluster %s) shown for a-dev", vm.Name, vm.Cluster)
 		}
 	}
@@ -182,8 +182,8 @@ func TestQuit(t *testing.T) {
 	if isQuit(cmd) {
 		t.Fatal("q in the filter input quit the console")
 	}
-	if m.sites[0].Query() != "q" {
-		t.Fatalf("q not typed into the filter: %q", m.sites[0].Query())
+	if m.main.sites[0].Query() != "q" {
+		t.Fatalf("q not typed into the filter: %q", m.main.sites[0].Query())
 	}
 	// ctrl+c quits even there.
 	if _, cmd := press(t, m, "ctrl+c"); !isQuit(cmd) {
@@ -221,8 +221,8 @@ func TestCursorKeepsVMAcrossStates(t *testing.T) {
 	e := newFakeEngine(st)
 	m := newTestModel(t, e, 80, 24)
 	m = pressAll(t, m, "j", "j", "j", "j", "j", "j", "j", "j", "j", "j")
-	want, _ := m.sites[0].Selected()
-	screenRow := m.sites[0].cursor - m.sites[0].offset
+	want, _ := m.main.sites[0].Selected()
+	screenRow := m.main.sites[0].cursor - m.main.sites[0].offset
 
 	// New VMs sort in above the cursor, one above it goes away: same VM, same screen row.
 	next := testState()
@@ -235,29 +235,29 @@ func TestCursorKeepsVMAcrossStates(t *testing.T) {
 	}
 	model.SortVMs(a.VMs)
 	m = update(t, m, stateMsg{next})
-	got, _ := m.sites[0].Selected()
+	got, _ := m.main.sites[0].Selected()
 	if got.Key != want.Key {
 		t.Fatalf("cursor moved from %s to %s", want.Name, got.Name)
 	}
-	if row := m.sites[0].cursor - m.sites[0].offset; row != screenRow {
+	if row := m.main.sites[0].cursor - m.main.sites[0].offset; row != screenRow {
 		t.Errorf("cursor's screen row went from %d to %d", screenRow, row)
 	}
 
 	// The VM under the cursor goes away (moved to the other site): the cursor stays on its row.
-	idx := m.sites[0].cursor
+	idx := m.main.sites[0].cursor
 	gone := testState()
 	gone.Gen = 3
 	g := &gone.Sites[0]
 	g.VMs = append([]model.VM{}, next.Sites[0].VMs...)
 	g.VMs = append(g.VMs[:idx:idx], g.VMs[idx+1:]...)
 	m = update(t, m, stateMsg{gone})
-	if m.sites[0].cursor != idx {
-		t.Errorf("cursor went from row %d to %d when its VM left", idx, m.sites[0].cursor)
+	if m.main.sites[0].cursor != idx {
+		t.Errorf("cursor went from row %d to %d when its VM left", idx, m.main.sites[0].cursor)
 	}
 
 	// An older State arriving late is ignored.
 	m = update(t, m, stateMsg{st})
-	if m.gen != 3 || len(m.sites[0].site.VMs) != len(g.VMs) {
+	if m.gen != 3 || len(m.main.sites[0].site.VMs) != len(g.VMs) {
 		t.Errorf("stale State (gen 1) replaced gen 3")
 	}
 }
@@ -267,12 +267,12 @@ func TestCursorKeepsVMUnderFilterAcrossStates(t *testing.T) {
 	m = pressAll(t, m, "/")
 	m = typeText(t, m, "sql")
 	m = pressAll(t, m, "enter", "j", "j")
-	want, _ := m.sites[0].Selected()
+	want, _ := m.main.sites[0].Selected()
 	next := testState()
 	next.Gen = 2
 	m = update(t, m, stateMsg{next})
-	if got, _ := m.sites[0].Selected(); got.Key != want.Key || m.sites[0].Visible() != 8 {
-		t.Errorf("after a new State: cursor on %s (want %s), %d visible", got.Name, want.Name, m.sites[0].Visible())
+	if got, _ := m.main.sites[0].Selected(); got.Key != want.Key || m.main.sites[0].Visible() != 8 {
+		t.Errorf("after a new State: cursor on %s (want %s), %d visible", got.Name, want.Name, m.main.sites[0].Visible())
 	}
 }
 
@@ -317,13 +317,13 @@ func TestSubscriptionDeliversStates(t *testing.T) {
 
 func TestHelpToggle(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(testState()), 100, 30)
-	short := m.sites[0].height
+	short := m.main.sites[0].height
 	m = pressAll(t, m, "?")
 	if !m.help.ShowAll {
 		t.Fatal("? did not open the full help")
 	}
-	if m.sites[0].height >= short {
-		t.Errorf("full help did not take room from the panes (%d → %d)", short, m.sites[0].height)
+	if m.main.sites[0].height >= short {
+		t.Errorf("full help did not take room from the panes (%d → %d)", short, m.main.sites[0].height)
 	}
 	view := m.View()
 	for _, want := range []string{"page down", "clear filter", "previous pane"} {
@@ -332,7 +332,7 @@ func TestHelpToggle(t *testing.T) {
 		}
 	}
 	m = pressAll(t, m, "?")
-	if m.help.ShowAll || m.sites[0].height != short {
+	if m.help.ShowAll || m.main.sites[0].height != short {
 		t.Error("? did not close the full help")
 	}
 }
@@ -355,8 +355,8 @@ func TestTooSmall(t *testing.T) {
 
 func TestNarrowAndWideLayout(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(testState()), 80, 24)
-	if m.sites[0].width != 40 || m.sites[1].width != 40 {
-		t.Errorf("80 columns: site panes %d and %d wide, want 40 each", m.sites[0].width, m.sites[1].width)
+	if m.main.sites[0].width != 40 || m.main.sites[1].width != 40 {
+		t.Errorf("80 columns: site panes %d and %d wide, want 40 each", m.main.sites[0].width, m.main.sites[1].width)
 	}
 	lines := strings.Split(m.View(), "\n")
 	if !strings.HasPrefix(lines[len(lines)-2], " DCI ") {
@@ -386,17 +386,17 @@ func TestKeysArrivingTogether(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(testState()), 80, 24)
 	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
 	m = next.(Model)
-	if got, want := selectedName(t, m.sites[0]), m.sites[0].site.VMs[m.sites[0].rows[3].vm].Name; got != want {
+	if got, want := selectedName(t, m.main.sites[0]), m.main.sites[0].site.VMs[m.main.sites[0].rows[3].vm].Name; got != want {
 		t.Errorf("jjj: cursor on %q, want the fourth VM %q", got, want)
 	}
 	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/sql")})
 	m = next.(Model)
-	if !m.sites[0].Filtering() || m.sites[0].Query() != "sql" {
-		t.Fatalf("/sql typed at once: filtering=%v query=%q", m.sites[0].Filtering(), m.sites[0].Query())
+	if !m.main.sites[0].Filtering() || m.main.sites[0].Query() != "sql" {
+		t.Fatalf("/sql typed at once: filtering=%v query=%q", m.main.sites[0].Filtering(), m.main.sites[0].Query())
 	}
 	// A paste goes into the filter whole.
 	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("-node"), Paste: true})
-	if q := next.(Model).sites[0].Query(); q != "sql-node" {
+	if q := next.(Model).main.sites[0].Query(); q != "sql-node" {
 		t.Errorf("paste: query %q", q)
 	}
 }
@@ -419,8 +419,8 @@ func TestRefreshKey(t *testing.T) {
 	}
 	m = pressAll(t, m, "/")
 	m, _ = press(t, m, "r")
-	if m.sites[0].Query() != "r" || e.refreshes != 1 {
-		t.Errorf("r in the filter: query %q, refreshes %d", m.sites[0].Query(), e.refreshes)
+	if m.main.sites[0].Query() != "r" || e.refreshes != 1 {
+		t.Errorf("r in the filter: query %q, refreshes %d", m.main.sites[0].Query(), e.refreshes)
 	}
 	m = pressAll(t, m, "esc", "?")
 	if !strings.Contains(m.View(), "poll switches now") {
@@ -433,18 +433,18 @@ func TestRefreshKey(t *testing.T) {
 func focusOn(t *testing.T, m Model) int {
 	t.Helper()
 	var on []int
-	for i := range m.sites {
-		if m.sites[i].Focused() {
+	for i := range m.main.sites {
+		if m.main.sites[i].Focused() {
 			on = append(on, i)
 		}
 	}
-	if m.fabric.Focused() {
+	if m.main.fabric.Focused() {
 		on = append(on, focusFabric)
 	}
-	if len(on) != 1 || on[0] != m.focus {
-		t.Fatalf("focused panes %v, m.focus %d", on, m.focus)
+	if len(on) != 1 || on[0] != m.main.focus {
+		t.Fatalf("focused panes %v, m.main.focus %d", on, m.main.focus)
 	}
-	return m.focus
+	return m.main.focus
 }
 
 func TestTabCyclesThroughFabricOnWide(t *testing.T) {
@@ -466,11 +466,11 @@ func TestTabCyclesThroughFabricOnWide(t *testing.T) {
 	m = newTestModel(t, newFakeEngine(testState()), 119, 30)
 	for _, want := range []int{1, 0, 1, 0} {
 		if m = pressAll(t, m, "tab"); focusOn(t, m) != want {
-			t.Fatalf("narrow tab: focus on %d, want %d", m.focus, want)
+			t.Fatalf("narrow tab: focus on %d, want %d", m.main.focus, want)
 		}
 	}
 	if m = pressAll(t, m, "shift+tab"); focusOn(t, m) != 1 {
-		t.Fatalf("narrow shift+tab: focus on %d, want 1", m.focus)
+		t.Fatalf("narrow shift+tab: focus on %d, want 1", m.main.focus)
 	}
 }
 
@@ -487,9 +487,9 @@ func TestNarrowingTakesFocusFromFabric(t *testing.T) {
 		}
 		m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 		if focusOn(t, m) != c.site {
-			t.Fatalf("%v, narrowed: focus on %d, want %d", c.keys, m.focus, c.site)
+			t.Fatalf("%v, narrowed: focus on %d, want %d", c.keys, m.main.focus, c.site)
 		}
-		if m = pressAll(t, m, "j"); m.sites[c.site].cursor != 1 {
+		if m = pressAll(t, m, "j"); m.main.sites[c.site].cursor != 1 {
 			t.Errorf("%v: keys do not reach site %d after narrowing", c.keys, c.site)
 		}
 	}
@@ -507,7 +507,7 @@ func fabricFocused(t *testing.T, s model.State, w, h int) Model {
 
 func TestFabricScrolls(t *testing.T) {
 	m := fabricFocused(t, withFabric(vlan120AndMemberDown())(), 120, 30)
-	n, h := len(m.fabric.full.lines), m.fabric.innerHeight()
+	n, h := len(m.main.fabric.full.lines), m.main.fabric.innerHeight()
 	if n <= h+h/2 {
 		t.Fatalf("full content has %d lines for a pane of %d: too few to test paging", n, h)
 	}
@@ -532,20 +532,20 @@ func TestFabricScrolls(t *testing.T) {
 		{[]string{"b", "f"}, end},
 	} {
 		m = pressAll(t, m, s.keys...)
-		if m.fabric.offset != s.want {
-			t.Errorf("after %v: offset %d, want %d", s.keys, m.fabric.offset, s.want)
+		if m.main.fabric.offset != s.want {
+			t.Errorf("after %v: offset %d, want %d", s.keys, m.main.fabric.offset, s.want)
 		}
 	}
-	if view := m.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", n, n)) {
+	if view := m.main.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", n, n)) {
 		t.Errorf("at the end the border does not say %d/%d:\n%s", n, n, view)
 	}
 	m = pressAll(t, m, "g")
-	if view := m.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", h, n)) {
+	if view := m.main.fabric.View(); !strings.Contains(view, fmt.Sprintf(" %d/%d ", h, n)) {
 		t.Errorf("at the top the border does not say %d/%d:\n%s", h, n, view)
 	}
 	// Content that fits has no position to show.
 	m = fabricFocused(t, withFabric(fabric.Health{})(), 120, 30)
-	if lines := strings.Split(m.fabric.View(), "\n"); strings.Contains(lines[len(lines)-1], "/") {
+	if lines := strings.Split(m.main.fabric.View(), "\n"); strings.Contains(lines[len(lines)-1], "/") {
 		t.Errorf("short content shows a position: %q", lines[len(lines)-1])
 	}
 }
@@ -557,30 +557,30 @@ func TestFabricScrollAcrossStatesAndSizes(t *testing.T) {
 	next := withFabric(vlan120AndMemberDown())()
 	next.Gen = 3
 	m = update(t, m, stateMsg{next})
-	if m.fabric.offset != 3 {
-		t.Errorf("new State: offset %d, want 3 kept", m.fabric.offset)
+	if m.main.fabric.offset != 3 {
+		t.Errorf("new State: offset %d, want 3 kept", m.main.fabric.offset)
 	}
-	if m.fabric.full.dci != m.fabric.dci {
+	if m.main.fabric.full.dci != m.main.fabric.dci {
 		t.Error("new State: full content not rebuilt")
 	}
 
 	m = pressAll(t, m, "G")
-	long := m.fabric.offset
+	long := m.main.fabric.offset
 	healthy := testState()
 	healthy.Gen = 4
 	m = update(t, m, stateMsg{healthy})
-	n, h := len(m.fabric.full.lines), m.fabric.innerHeight()
-	if want := max(n-h, 0); want >= long || m.fabric.offset != want {
-		t.Errorf("shorter content: offset %d, want %d (was %d)", m.fabric.offset, want, long)
+	n, h := len(m.main.fabric.full.lines), m.main.fabric.innerHeight()
+	if want := max(n-h, 0); want >= long || m.main.fabric.offset != want {
+		t.Errorf("shorter content: offset %d, want %d (was %d)", m.main.fabric.offset, want, long)
 	}
-	if !strings.Contains(m.fabric.View(), fmt.Sprintf(" %d/%d ", n, n)) {
-		t.Errorf("after clamping, the last line is not at the bottom:\n%s", m.fabric.View())
+	if !strings.Contains(m.main.fabric.View(), fmt.Sprintf(" %d/%d ", n, n)) {
+		t.Errorf("after clamping, the last line is not at the bottom:\n%s", m.main.fabric.View())
 	}
 
 	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 60})
-	n, h = len(m.fabric.full.lines), m.fabric.innerHeight()
-	if want := max(n-h, 0); m.fabric.offset != want {
-		t.Errorf("taller pane: offset %d, want %d", m.fabric.offset, want)
+	n, h = len(m.main.fabric.full.lines), m.main.fabric.innerHeight()
+	if want := max(n-h, 0); m.main.fabric.offset != want {
+		t.Errorf("taller pane: offset %d, want %d", m.main.fabric.offset, want)
 	}
 }
 
@@ -629,15 +629,15 @@ func TestFabricScrollShowsEverything(t *testing.T) {
 func scrollThrough(t *testing.T, m Model) []string {
 	t.Helper()
 	m = pressAll(t, m, "g")
-	n := len(m.fabric.full.lines)
+	n := len(m.main.fabric.full.lines)
 	content := make([]string, n)
 	for {
-		for i, l := range paneLines(m)[1 : m.fabric.height-1] {
-			if m.fabric.offset+i < n {
-				content[m.fabric.offset+i] = l
+		for i, l := range paneLines(m)[1 : m.main.fabric.height-1] {
+			if m.main.fabric.offset+i < n {
+				content[m.main.fabric.offset+i] = l
 			}
 		}
-		if m.fabric.offset == m.fabric.maxOffset() {
+		if m.main.fabric.offset == m.main.fabric.maxOffset() {
 			return content
 		}
 		m = pressAll(t, m, "pgdown")
@@ -656,16 +656,16 @@ func TestKeysWhileFabricFocused(t *testing.T) {
 	e := newFakeEngine(withFabric(vlan120AndMemberDown())())
 	m := pressAll(t, newTestModel(t, e, 120, 30), "j", "tab", "j", "j", "tab")
 	m = pressAll(t, m, "j", "down", "G", "pgup", "enter", "esc", "x", "f", "g", "j")
-	if m.sites[0].cursor != 1 || m.sites[1].cursor != 2 {
-		t.Errorf("site cursors moved: %d and %d, want 1 and 2", m.sites[0].cursor, m.sites[1].cursor)
+	if m.main.sites[0].cursor != 1 || m.main.sites[1].cursor != 2 {
+		t.Errorf("site cursors moved: %d and %d, want 1 and 2", m.main.sites[0].cursor, m.main.sites[1].cursor)
 	}
-	for i := range m.sites {
-		if m.sites[i].Filtering() || m.sites[i].Query() != "" {
-			t.Errorf("site %d: filtering=%v query=%q", i, m.sites[i].Filtering(), m.sites[i].Query())
+	for i := range m.main.sites {
+		if m.main.sites[i].Filtering() || m.main.sites[i].Query() != "" {
+			t.Errorf("site %d: filtering=%v query=%q", i, m.main.sites[i].Filtering(), m.main.sites[i].Query())
 		}
 	}
-	if focusOn(t, m) != focusFabric || m.fabric.offset != 1 {
-		t.Errorf("focus %d, offset %d: want the fabric, scrolled to 1", m.focus, m.fabric.offset)
+	if focusOn(t, m) != focusFabric || m.main.fabric.offset != 1 {
+		t.Errorf("focus %d, offset %d: want the fabric, scrolled to 1", m.main.focus, m.main.fabric.offset)
 	}
 
 	// The help bar is the fabric pane's: scrolling, no filter.
@@ -688,7 +688,7 @@ func TestKeysWhileFabricFocused(t *testing.T) {
 	if strings.Contains(view, "filter") {
 		t.Errorf("full help offers the filter:\n%s", view)
 	}
-	if focusOn(t, m) != focusFabric || m.fabric.innerHeight() != m.sites[0].innerHeight() {
+	if focusOn(t, m) != focusFabric || m.main.fabric.innerHeight() != m.main.sites[0].innerHeight() {
 		t.Error("? moved the focus or sized the fabric unlike the sites")
 	}
 
@@ -708,13 +708,13 @@ func TestKeysWhileFabricFocused(t *testing.T) {
 	// rest of "/vlan120" goes into the filter.
 	next, _ := pressAll(t, m, "?").Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/vlan120")})
 	m = next.(Model)
-	if focusOn(t, m) != 1 || !m.sites[1].Filtering() || m.sites[1].Query() != "vlan120" {
-		t.Fatalf("/vlan120 from the fabric: focus %d, filtering %v, query %q", m.focus, m.sites[1].Filtering(), m.sites[1].Query())
+	if focusOn(t, m) != 1 || !m.main.sites[1].Filtering() || m.main.sites[1].Query() != "vlan120" {
+		t.Fatalf("/vlan120 from the fabric: focus %d, filtering %v, query %q", m.main.focus, m.main.sites[1].Filtering(), m.main.sites[1].Query())
 	}
-	if m.sites[0].Query() != "" || m.fabric.offset != 1 {
-		t.Errorf("site A query %q, fabric offset %d", m.sites[0].Query(), m.fabric.offset)
+	if m.main.sites[0].Query() != "" || m.main.fabric.offset != 1 {
+		t.Errorf("site A query %q, fabric offset %d", m.main.sites[0].Query(), m.main.fabric.offset)
 	}
-	if got := m.sites[1].Visible(); got != 20 {
+	if got := m.main.sites[1].Visible(); got != 20 {
 		t.Errorf("vlan120 shows %d VMs of site B, want 20", got)
 	}
 }
@@ -727,20 +727,20 @@ func TestFabricFocusedFollowsTheClock(t *testing.T) {
 	opts.Now = func() time.Time { return now }
 	m := New(newFakeEngine(withFabric(vlan120AndMemberDown())()), opts)
 	m = pressAll(t, update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30}), "tab", "tab")
-	built := m.fabric.full.lines
+	built := m.main.fabric.full.lines
 	wantLines(t, "pane", paneLines(m), "▲ 3 problems       polled 2s ago", "● mia-dci-n7k-01          2s ago")
 
 	now = now.Add(3 * time.Second)
 	wantLines(t, "pane", paneLines(m), "▲ 3 problems       polled 5s ago", "● mia-dci-n7k-01          5s ago")
 	m = update(t, m, tickMsg{})
-	if &m.fabric.full.lines[0] != &built[0] {
+	if &m.main.fabric.full.lines[0] != &built[0] {
 		t.Error("a tick that changes only ages rebuilt the content")
 	}
 
 	now = now.Add(11 * time.Second) // polled 16 s ago: stale
 	wantLines(t, "pane, before the tick", paneLines(m), "◌ stale 16s", "DCI TRUNKS         as of 16s ago", "◌ mia-dci-n7k-01 Po10 was up 2/2")
 	m = update(t, m, tickMsg{})
-	if !m.fabric.full.stale || !m.fabric.full.validAt(m.fabric.dci, m.fabric.innerWidth(), now) {
+	if !m.main.fabric.full.stale || !m.main.fabric.full.validAt(m.main.fabric.dci, m.main.fabric.innerWidth(), now) {
 		t.Error("the tick did not rebuild the content for stale data")
 	}
 	now = now.Add(time.Second)

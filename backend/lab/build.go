@@ -589,6 +589,7 @@ func (b *builder) finish(specs []vmSpec) {
 				}
 			}
 		}
+		h.Summary.MaxEVCModeKey = hostMaxEVC
 		hw := *h.Summary.Hardware
 		hw.Vendor = "Dell Inc."
 		hw.Model = "PowerEdge R660"
@@ -645,9 +646,13 @@ func (b *builder) finish(specs []vmSpec) {
 			})
 		}
 
+		if cs, ok := c.Summary.(*types.ClusterComputeResourceSummary); ok {
+			cs.CurrentEVCModeKey = b.bp.clusters[ci].evc
+		}
 		s := c.Summary.GetComputeResourceSummary()
 		*s = types.ComputeResourceSummary{OverallStatus: types.ManagedEntityStatusGreen}
 		for _, h := range b.hosts[ci] {
+			h.Summary.CurrentEVCModeKey = b.bp.clusters[ci].evc
 			hw := h.Summary.Hardware
 			s.TotalCpu += hw.CpuMhz * int32(hw.NumCpuCores)
 			s.TotalMemory += hw.MemorySize
@@ -763,6 +768,61 @@ func (b *builder) finish(specs []vmSpec) {
 		info.MaxFileSize = 62 << 40
 		info.MaxVirtualDiskCapacity = 62 << 40
 	}
+
+	b.reg.AddHandler(&hostStateAnnouncer{reg: b.reg, context: b.context})
+}
+
+// hostMaxEVC is the newest EVC mode the lab's hosts (Xeon Gold 6430) support.
+const hostMaxEVC = "intel-sapphirerapids"
+
+// hostStateAnnouncer makes the simulator announce what its host tasks change, as vCenter
+// does: EnterMaintenanceMode, ExitMaintenanceMode, DisconnectHost and ReconnectHost set the
+// host's runtime without telling property collectors, so a client watching
+// runtime.inMaintenanceMode never saw a host go into maintenance. It is a registry handler:
+// it sees each task finish and then announces the host's state.
+type hostStateAnnouncer struct {
+	reg     *simulator.Registry
+	context func() *simulator.Context // a fresh context with its own session
+}
+
+func (a *hostStateAnnouncer) Reference() types.ManagedObjectReference {
+	return types.ManagedObjectReference{Type: "VmcrossLabHostStateAnnouncer", Value: "announcer-1"}
+}
+
+func (*hostStateAnnouncer) PutObject(*simulator.Context, mo.Reference) {}
+
+func (*hostStateAnnouncer) RemoveObject(*simulator.Context, types.ManagedObjectReference) {}
+
+// UpdateObject runs under the task's lock; the announcement takes the host's, so it runs on a
+// goroutine of its own with its own context (contexts are never shared between goroutines).
+func (a *hostStateAnnouncer) UpdateObject(_ *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
+	task, ok := obj.(*mo.Task)
+	if !ok || task.Info.Entity == nil || task.Info.Entity.Type != "HostSystem" {
+		return
+	}
+	switch task.Info.DescriptionId {
+	case "HostSystem.enterMaintenanceMode", "HostSystem.exitMaintenanceMode", "HostSystem.disconnectHost", "HostSystem.reconnectHost":
+	default:
+		return
+	}
+	if !slices.ContainsFunc(changes, func(c types.PropertyChange) bool {
+		return c.Name == "info.state" && c.Val == types.TaskInfoStateSuccess
+	}) {
+		return
+	}
+	host, ok := a.reg.Get(*task.Info.Entity).(*simulator.HostSystem)
+	if !ok {
+		return
+	}
+	go func() {
+		ctx := a.context()
+		a.reg.WithLock(ctx, host, func() {
+			a.reg.Update(ctx, host, []types.PropertyChange{
+				{Name: "runtime.inMaintenanceMode", Val: host.Runtime.InMaintenanceMode},
+				{Name: "runtime.connectionState", Val: host.Runtime.ConnectionState},
+			})
+		})
+	}()
 }
 
 func (b *builder) datastoreByName(name string) *simulator.Datastore {

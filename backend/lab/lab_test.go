@@ -118,7 +118,7 @@ func readInventory(t testing.TB, c *govmomi.Client) inventory {
 	for _, h := range retrieve[mo.HostSystem](t, c, "HostSystem", []string{"name", "parent", "capability", "summary", "vm", "datastore", "network", "config.vmotion"}) {
 		inv.hosts[h.Self] = h
 	}
-	inv.clusters = retrieve[mo.ClusterComputeResource](t, c, "ClusterComputeResource", []string{"name", "host", "resourcePool", "network", "datastore"})
+	inv.clusters = retrieve[mo.ClusterComputeResource](t, c, "ClusterComputeResource", []string{"name", "host", "resourcePool", "network", "datastore", "summary"})
 	for _, ds := range retrieve[mo.Datastore](t, c, "Datastore", []string{"name", "summary", "host", "vm"}) {
 		inv.datastores[ds.Self] = ds
 	}
@@ -342,10 +342,17 @@ func checkSite(t *testing.T, inv inventory) {
 		if n := len(c.Host); n < 3 || n > 4 {
 			t.Errorf("cluster %s has %d hosts, want 3-4", c.Name, n)
 		}
+		if s, ok := c.Summary.(*types.ClusterComputeResourceSummary); !ok || s.CurrentEVCModeKey != evcBaseline || s.TotalCpu == 0 {
+			t.Errorf("cluster %s: summary %+v, want EVC mode %s and a capacity", c.Name, c.Summary, evcBaseline)
+		}
 	}
 	for _, h := range inv.hosts {
 		if !h.Capability.VmotionSupported || !h.Summary.Config.VmotionEnabled {
 			t.Errorf("host %s: vMotion not supported/enabled", h.Name)
+		}
+		if s := h.Summary; s.CurrentEVCModeKey != evcBaseline || s.MaxEVCModeKey != hostMaxEVC ||
+			s.Hardware == nil || !strings.HasPrefix(s.Hardware.CpuModel, "Intel(R) Xeon(R)") {
+			t.Errorf("host %s: EVC mode %q (max %q), hardware %+v", h.Name, s.CurrentEVCModeKey, s.MaxEVCModeKey, s.Hardware)
 		}
 		if h.Config == nil || h.Config.Vmotion == nil || h.Config.Vmotion.NetConfig == nil || h.Config.Vmotion.NetConfig.SelectedVnic == "" {
 			t.Errorf("host %s: no vMotion vmknic selected", h.Name)
@@ -768,6 +775,83 @@ func TestLiveUpdates(t *testing.T) {
 			}
 		case <-ctx.Done():
 			t.Fatalf("no update for power off (%v) or rename (%v)", off, renamed)
+		}
+	}
+	cancel()
+	<-done
+}
+
+// TestHostStateAnnounced: a host entering and leaving maintenance mode is announced to
+// property collectors, as vCenter does (the simulator alone changes it silently).
+func TestHostStateAnnounced(t *testing.T) {
+	l := startLab(t)
+	ep := endpoint(t, l, "site-b")
+	watcher, operator := connect(t, ep), connect(t, ep)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	hosts := retrieve[mo.HostSystem](t, watcher, "HostSystem", []string{"name"})
+	if len(hosts) == 0 {
+		t.Fatal("no hosts")
+	}
+	ref := hosts[0].Self
+	pc, err := property.DefaultCollector(watcher.Client).Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter := new(property.WaitFilter)
+	filter.Spec = types.PropertyFilterSpec{
+		ObjectSet: []types.ObjectSpec{{Obj: ref}},
+		PropSet:   []types.PropertySpec{{Type: "HostSystem", PathSet: []string{"runtime.inMaintenanceMode", "runtime.connectionState"}}},
+	}
+	seen := make(chan any, 100)
+	initial := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		first := true
+		done <- property.WaitForUpdatesEx(ctx, pc, filter, func(updates []types.ObjectUpdate) bool {
+			if first {
+				first = false
+				close(initial)
+				return false
+			}
+			for _, u := range updates {
+				for _, c := range u.ChangeSet {
+					if c.Name == "runtime.inMaintenanceMode" {
+						seen <- c.Val
+					}
+				}
+			}
+			return false
+		})
+	}()
+	select {
+	case <-initial:
+	case <-ctx.Done():
+		t.Fatal("no initial update")
+	}
+
+	host := object.NewHostSystem(operator.Client, ref)
+	for _, want := range []bool{true, false} {
+		var task *object.Task
+		if want {
+			task, err = host.EnterMaintenanceMode(ctx, 0, false, nil)
+		} else {
+			task, err = host.ExitMaintenanceMode(ctx, 0)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := task.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v := <-seen:
+			if v != want {
+				t.Errorf("runtime.inMaintenanceMode announced as %v, want %v", v, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("maintenance mode %v not announced", want)
 		}
 	}
 	cancel()

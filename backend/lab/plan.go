@@ -81,6 +81,7 @@ type clusterBlueprint struct {
 	name  string // "A-01"
 	key   string // "a01": used in host and datastore names
 	hosts int
+	evc   string // the cluster's EVC mode key; its hosts run in it
 }
 
 func (c clusterBlueprint) hostName(i int, domain string) string {
@@ -150,6 +151,10 @@ type role struct {
 	annotation string
 }
 
+// evcBaseline is the EVC mode of every cluster at both sites: one baseline, so that a VM may
+// move to any cluster; the hosts' CPUs (Sapphire Rapids) could run a newer one.
+const evcBaseline = "intel-icelake"
+
 // defaultVMsPerSite is the inventory size when Options.VMsPerSite is 0.
 const defaultVMsPerSite = 80
 
@@ -169,8 +174,8 @@ func blueprints() []siteBlueprint {
 		dvs:        "MIA-DVS01",
 		nas:        "nas01.mia.example.net",
 		clusters: []clusterBlueprint{
-			{name: "A-01", key: "a01", hosts: 4},
-			{name: "A-02", key: "a02", hosts: 3},
+			{name: "A-01", key: "a01", hosts: 4, evc: evcBaseline},
+			{name: "A-02", key: "a02", hosts: 3, evc: evcBaseline},
 		},
 		special: []vmSpec{
 			{name: "web-01", folder: folderProd, cluster: 0, host: 1, cpu: 2, memMiB: 4096, guest: guestUbuntu,
@@ -223,8 +228,8 @@ func blueprints() []siteBlueprint {
 		dvs:        "ATL-DVS01",
 		nas:        "nas01.atl.example.net",
 		clusters: []clusterBlueprint{
-			{name: "B-01", key: "b01", hosts: 4},
-			{name: "B-02", key: "b02", hosts: 4},
+			{name: "B-01", key: "b01", hosts: 4, evc: evcBaseline},
+			{name: "B-02", key: "b02", hosts: 4, evc: evcBaseline},
 		},
 		special: []vmSpec{
 			{name: "sap-hana-01", folder: folderProd, cluster: 1, host: 0, cpu: 16, memMiB: 65536, guest: guestRHEL,

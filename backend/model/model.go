@@ -203,6 +203,8 @@ type State struct {
 	Sites []SiteSnapshot `json:"sites"`
 	// Fabric is the DCI's health; Fabric.Configured is false when no switches are configured.
 	Fabric fabric.Health `json:"fabric"`
+	// FabricGen grows with every new Fabric, so a client can tell it did not change.
+	FabricGen uint64 `json:"fabric_gen"`
 	// VLANsInUse is the sorted union of the VLANs of every VM of every site: what the fabric
 	// monitor is told to watch.
 	VLANsInUse []int `json:"vlans_in_use"`
@@ -226,4 +228,40 @@ func SortVMs(vms []VM) {
 		}
 		return vms[i].Key.MoRef < vms[j].Key.MoRef
 	})
+}
+
+// VLANsInUse is the sorted union of the VLANs of every VM of the given sites.
+func VLANsInUse(sites []SiteSnapshot) []int {
+	var seen [4096]bool // VLAN IDs are 1-4094; anything else goes to the map
+	var odd map[int]bool
+	n := 0
+	for i := range sites {
+		vms := sites[i].VMs
+		for j := range vms {
+			for _, id := range vms[j].VLANs {
+				if id >= 0 && id < len(seen) {
+					if !seen[id] {
+						seen[id] = true
+						n++
+					}
+					continue
+				}
+				if odd == nil {
+					odd = map[int]bool{}
+				}
+				odd[id] = true
+			}
+		}
+	}
+	out := make([]int, 0, n+len(odd))
+	for id, ok := range seen {
+		if ok {
+			out = append(out, id)
+		}
+	}
+	for id := range odd {
+		out = append(out, id)
+	}
+	sort.Ints(out)
+	return out
 }

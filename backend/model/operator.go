@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -60,6 +61,16 @@ func (o Operator) String() string {
 		return o.Name
 	}
 	return o.Name + " (" + o.From + ")"
+}
+
+// LocalOperator is the user of this process's terminal, by login name, as an operator: the
+// console and the headless commands run as them. from says how ("local terminal", "cli").
+func LocalOperator(from string) Operator {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "local"
+	}
+	return Operator{Name: name, From: from, Role: RoleOperator}
 }
 
 // System is the engine itself, for events nobody asked for (a site reconnecting on its own).
@@ -137,6 +148,7 @@ const (
 	EventCommandRefused EventKind = "command.refused" // the operator's role does not allow it
 	EventSiteConnected  EventKind = "site.connected"  // a site's inventory is live
 	EventSiteDown       EventKind = "site.disconnected"
+	EventGap            EventKind = "gap" // the reader fell too far behind: events were dropped
 )
 
 // Event is one thing that happened, in order. The engine's event stream is lossless: a

@@ -94,17 +94,47 @@ func TestFabricStatusJSONOnLab(t *testing.T) {
 			t.Errorf("VLAN %d: %+v", id, v)
 		}
 	}
-	if v, ok := h.VLAN(300); !ok || v.Carried || len(v.Reasons) == 0 {
-		t.Errorf("VLAN 300 (DMZ) should be not carried, with a reason: %+v", v)
+	if v, ok := h.VLAN(300); !ok || v.Carried || len(v.Reasons) == 0 || !v.Local {
+		t.Errorf("VLAN 300 (DMZ) should be not carried, local, with a reason: %+v", v)
+	}
+	// fabric's verdict is in the JSON: the DMZ, local to each site, is no problem.
+	if h.Verdict != (fabric.Verdict{}) || h.Limits != fabric.DefaultLimits() {
+		t.Errorf("verdict %+v, limits %+v: want healthy, the default limits", h.Verdict, h.Limits)
 	}
 
 	text, _, err := run(t, "fabric", "status", "--lab")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"mia-dci-n7k-01 port-channel10", "VLAN_NOT_EXTENDED", "mia-dci-n7k-01 → atl-dci-n7k-01"} {
+	for _, want := range []string{"): healthy", "mia-dci-n7k-01 port-channel10", "VLAN_NOT_EXTENDED", "mia-dci-n7k-01 → atl-dci-n7k-01"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text status lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// The text status prints fabric's judgement, not its own: the verdict, a low MTU, an RTT
+// over the budget.
+func TestWriteHealthShowsTheVerdict(t *testing.T) {
+	now := time.Date(2025, 3, 14, 3, 0, 0, 0, time.UTC)
+	h := fabric.Judge(fabric.Health{
+		Configured: true, Interval: 5 * time.Second, PolledAt: now,
+		Switches: []fabric.SwitchStatus{{Name: "mia-dci-n7k-01", Role: fabric.RoleDCIEdge, Reachable: true, LastPoll: now}},
+		Trunks: []fabric.Trunk{{Switch: "mia-dci-n7k-01", Interface: "port-channel10", Up: true, Status: "trunking",
+			MTU: 1500, Allowed: []int{120}, Forwarding: []int{120}}},
+		RTTs: []fabric.RTT{{From: "mia-dci-n7k-01", To: "atl-dci-n7k-01", Avg: 12 * time.Millisecond, Max: 13 * time.Millisecond, OK: true}},
+		Findings: []fabric.Finding{
+			{Code: fabric.CodeMTULow, Severity: fabric.SeverityWarn, Object: "mia-dci-n7k-01 port-channel10", Message: "MTU low."},
+			{Code: fabric.CodeRTTHigh, Severity: fabric.SeverityWarn, Object: "mia-dci-n7k-01 -> atl-dci-n7k-01", Message: "RTT high."},
+		},
+	})
+	var b strings.Builder
+	if err := writeHealth(&b, h, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"(every 5s): 2 problems (worst: warn)", "1500 (<9000)", "12.0 ms  13.0 ms  0%  over the 10ms budget"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text status lacks %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -106,7 +106,7 @@ func coversVMs(st model.State) bool {
 
 func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "DCI fabric, polled %s (every %v)\n\n", h.PolledAt.Format("15:04:05"), h.Interval)
+	fmt.Fprintf(tw, "DCI fabric, polled %s (every %v): %s\n\n", h.PolledAt.Format("15:04:05"), h.Interval, verdictWords(h.Verdict))
 
 	fmt.Fprintln(tw, "SWITCH\tSITE\tROLE\tPLATFORM\tADDRESS\tSTATE\tLAST POLL")
 	for _, sw := range h.Switches {
@@ -135,8 +135,12 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 			}
 			members = append(members, s)
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%d/%d\t%d\t%s\t%s\n", t.Switch, t.Interface, status, t.MembersUp(), len(t.Members),
-			t.MTU, parse.FormatVLANList(t.Allowed), parse.FormatVLANList(t.Forwarding))
+		mtu := fmt.Sprint(t.MTU)
+		if t.MTULow {
+			mtu += fmt.Sprintf(" (<%d)", h.Limits.MinMTU)
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%d/%d\t%s\t%s\t%s\n", t.Switch, t.Interface, status, t.MembersUp(), len(t.Members),
+			mtu, parse.FormatVLANList(t.Allowed), parse.FormatVLANList(t.Forwarding))
 		if len(members) > 0 {
 			fmt.Fprintf(tw, "  %s\t\t\t\t\t\n", strings.Join(members, ", "))
 		}
@@ -149,7 +153,14 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 				fmt.Fprintf(tw, "%s → %s\tno reply\t\t%.0f%%\n", r.From, r.To, r.Loss)
 				continue
 			}
-			fmt.Fprintf(tw, "%s → %s\t%s\t%s\t%.0f%%\n", r.From, r.To, ms(r.Avg), ms(r.Max), r.Loss)
+			judged := ""
+			switch {
+			case r.OverLimit:
+				judged = "  OVER the " + h.Limits.RTTLimit.String() + " limit"
+			case r.OverBudget:
+				judged = "  over the " + h.Limits.RTTBudget.String() + " budget"
+			}
+			fmt.Fprintf(tw, "%s → %s\t%s\t%s\t%.0f%%%s\n", r.From, r.To, ms(r.Avg), ms(r.Max), r.Loss, judged)
 		}
 	}
 
@@ -178,6 +189,19 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 		fmt.Fprintf(w, "  %-5s %-22s %s\n", f.Severity, f.Code, f.Message)
 	}
 	return nil
+}
+
+// verdictWords is fabric's verdict on the DCI in a few words, for the heading.
+func verdictWords(v fabric.Verdict) string {
+	switch {
+	case v.Down:
+		return "DOWN"
+	case v.Problems == 1:
+		return fmt.Sprintf("1 problem (worst: %s)", v.Worst)
+	case v.Problems > 1:
+		return fmt.Sprintf("%d problems (worst: %s)", v.Problems, v.Worst)
+	}
+	return "healthy"
 }
 
 func ms(d time.Duration) string {

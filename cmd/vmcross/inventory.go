@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -30,19 +32,32 @@ type inventoryRow struct {
 	MemoryMiB  int32            `json:"memory_mib"`
 	VLANs      []int            `json:"vlans"`
 	Datastores []string         `json:"datastores"`
+	// Set with --details: devices, snapshots, reservations, as the console's detail view.
+	Details *model.VMDetails `json:"details,omitempty"`
 }
+
+// detailWorkers is how many VMs' details are read at once: a few calls in flight per
+// vCenter, not thousands.
+const detailWorkers = 4
 
 func newInventoryCmd() *cobra.Command {
 	var src sourceFlags
-	var asJSON bool
+	var asJSON, details bool
 	cmd := &cobra.Command{
 		Use:   "inventory",
 		Short: "Print every VM of both sites (for scripts)",
-		Args:  cobra.NoArgs,
+		Long: `Print every VM of both sites: a table, or JSON with --json.
+With --json --details each VM also carries its devices (disks and their backings, SCSI
+controllers and bus sharing, CD/DVD drives, NICs), snapshot tree, fault tolerance and memory
+reservation, read with one call per VM.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if details && !asJSON {
+				return &usageError{"--details needs --json: the details do not fit a table"}
+			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			rows, err := loadInventory(ctx, &src, cmd.ErrOrStderr())
+			rows, err := loadInventory(ctx, &src, cmd.ErrOrStderr(), details)
 			if err != nil {
 				return err
 			}
@@ -54,10 +69,11 @@ func newInventoryCmd() *cobra.Command {
 	}
 	src.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&details, "details", false, "with --json: add each VM's devices, snapshots and reservations")
 	return cmd
 }
 
-func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer) ([]inventoryRow, error) {
+func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer, details bool) ([]inventoryRow, error) {
 	s, err := src.open(ctx, status)
 	if err != nil {
 		return nil, err
@@ -83,7 +99,56 @@ func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer) ([]i
 			})
 		}
 	}
+	if details {
+		if err := addDetails(ctx, eng, rows); err != nil {
+			return nil, err
+		}
+	}
 	return rows, nil
+}
+
+// addDetails reads every row's details through the engine, a few at a time. The first
+// failure (other than a VM deleted meanwhile, which keeps no details) ends it.
+func addDetails(ctx context.Context, eng *backend.Engine, rows []inventoryRow) error {
+	who := model.LocalOperator("cli")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	errs := make(chan error, detailWorkers)
+	var wg sync.WaitGroup
+	for range detailWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d, err := eng.Details(ctx, who, model.VMKey{Site: rows[i].Site, MoRef: rows[i].MoRef})
+				switch {
+				case errors.Is(err, backend.ErrVMGone):
+				case err != nil:
+					errs <- fmt.Errorf("details of %s at %s: %w", rows[i].Name, rows[i].Site, err)
+					cancel()
+					return
+				default:
+					rows[i].Details = &d
+				}
+			}
+		}()
+	}
+feed:
+	for i := range rows {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 func nonNilInts(v []int) []int {

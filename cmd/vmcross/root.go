@@ -18,6 +18,7 @@ import (
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/keymap"
 	"github.com/vmcross/vmcross/themes"
@@ -225,8 +226,8 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	eng.Start(ctx)
 	defer eng.Close()
 
-	model := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys})
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal")})
+	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil
