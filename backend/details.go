@@ -246,7 +246,17 @@ func detailsFrom(key model.VMKey, vm mo.VirtualMachine, snap model.SiteSnapshot)
 	if s := vm.Snapshot; s != nil {
 		d.Snapshots, d.SnapshotCount = snapshotTree(s.RootSnapshotList, s.CurrentSnapshot)
 	}
+	// Scripts read `[]`, not null, for a VM with no such device.
+	d.Disks, d.Controllers, d.CDROMs = orEmpty(d.Disks), orEmpty(d.Controllers), orEmpty(d.CDROMs)
+	d.NICs, d.Snapshots = orEmpty(d.NICs), orEmpty(d.Snapshots)
 	return d
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // resolver names the objects devices refer to, from a site's inventory.

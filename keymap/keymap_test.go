@@ -206,3 +206,35 @@ func TestActionsCoverKeyMap(t *testing.T) {
 		seen[b] = true
 	}
 }
+
+// Dangerous actions are marked, and a read-only keymap disables them: they match no key and
+// the help leaves them out.
+func TestReadOnlyDisablesDangerous(t *testing.T) {
+	if got := Dangerous(); len(got) != 1 || got[0] != "reconnect" {
+		t.Fatalf("Dangerous() = %v, want [reconnect]", got)
+	}
+	km := Default()
+	ro := km.ReadOnly()
+	if !km.Reconnect.Enabled() {
+		t.Fatal("ReadOnly changed the keymap it was called on")
+	}
+	if ro.Reconnect.Enabled() {
+		t.Error("reconnect is live in a read-only keymap")
+	}
+	if !ro.Refresh.Enabled() || !ro.Open.Enabled() || !ro.Quit.Enabled() {
+		t.Error("a read-only keymap lost a harmless key")
+	}
+}
+
+// The detail view is a place of its own: back and a scrolling key may not share a key there,
+// while esc may mean "clear filter" in the list and "back" in the detail view.
+func TestRebindDetailConflicts(t *testing.T) {
+	km := Default()
+	err := km.Rebind("keys.yaml", []byte("back: j\n"))
+	if err == nil || !strings.Contains(err.Error(), "detail view") {
+		t.Fatalf("back on j: %v, want a conflict in the detail view", err)
+	}
+	if err := Default().Rebind("keys.yaml", []byte("open: o\nback: backspace\n")); err != nil {
+		t.Fatalf("open on o, back on backspace: %v", err)
+	}
+}

@@ -92,8 +92,9 @@ func (d *DetailsView) SetSize(w, h int) {
 	d.render()
 }
 
-// headerLines is the number of lines above the scrolled content: the VM's summary.
-const headerLines = 3
+// headerLines is the number of lines above the scrolled content: the VM's summary (three)
+// and a blank line.
+const headerLines = 4
 
 // Update handles the answer to a request, new States (a reconfigured VM is fetched again)
 // and the scrolling keys.

@@ -230,3 +230,21 @@ func TestOtherSiteChangeLeavesPaneAlone(t *testing.T) {
 		t.Error("site B's rows were not rebuilt for its own change")
 	}
 }
+
+// Scrolled to the end, the last line of the details is on screen (at 80x24 the details are
+// longer than the view).
+func TestDetailsScrollToEnd(t *testing.T) {
+	e := newFakeEngine(testState())
+	vm := testState().Sites[0].VMs[0]
+	e.details = map[model.VMKey]model.VMDetails{vm.Key: rdmDetails(vm.Key, vm.Name)}
+	m := newTestModel(t, e, 80, 24)
+	m, cmd := press(t, m, "enter")
+	m = settle(t, m, cmd)
+	if strings.Contains(m.View(), "● current") {
+		t.Fatal("the whole of the details fit: the test needs them longer than the view")
+	}
+	m = pressAll(t, m, "end")
+	if s := m.View(); !strings.Contains(s, "● current") || !strings.Contains(s, "100%") {
+		t.Errorf("the end of the details is not on screen:\n%s", s)
+	}
+}

@@ -366,6 +366,10 @@ const (
 	keyEthernet = 4000
 )
 
+// label is a device's label as vSphere writes it ("Hard disk 1"): vcsim would otherwise
+// name devices after their keys ("disk-1000-0").
+func label(s string) *types.Description { return &types.Description{Label: s, Summary: s} }
+
 func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 	ds := b.datastoreFor(v)
 	var devices []types.BaseVirtualDeviceConfigSpec
@@ -378,7 +382,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 	}
 
 	add(&types.ParaVirtualSCSIController{VirtualSCSIController: types.VirtualSCSIController{
-		VirtualController:  types.VirtualController{VirtualDevice: types.VirtualDevice{Key: keySCSI0, ControllerKey: 100}, BusNumber: 0},
+		VirtualController:  types.VirtualController{VirtualDevice: types.VirtualDevice{Key: keySCSI0, ControllerKey: 100, DeviceInfo: label("SCSI controller 0")}, BusNumber: 0},
 		SharedBus:          types.VirtualSCSISharingNoSharing,
 		ScsiCtlrUnitNumber: 7,
 	}}, false)
@@ -397,7 +401,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 		}
 		add(&types.VirtualDisk{
 			VirtualDevice: types.VirtualDevice{
-				Key: int32(keyDisk + i), ControllerKey: keySCSI0, UnitNumber: unit(i),
+				Key: int32(keyDisk + i), ControllerKey: keySCSI0, UnitNumber: unit(i), DeviceInfo: label(fmt.Sprintf("Hard disk %d", i+1)),
 				Backing: &types.VirtualDiskFlatVer2BackingInfo{
 					VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{FileName: file},
 					DiskMode:                     string(types.VirtualDiskModePersistent),
@@ -411,7 +415,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 	if len(v.rdms) > 0 {
 		// Physical bus sharing is what lets the nodes of a guest cluster see the same LUNs.
 		add(&types.VirtualLsiLogicSASController{VirtualSCSIController: types.VirtualSCSIController{
-			VirtualController:  types.VirtualController{VirtualDevice: types.VirtualDevice{Key: keySCSI1, ControllerKey: 100}, BusNumber: 1},
+			VirtualController:  types.VirtualController{VirtualDevice: types.VirtualDevice{Key: keySCSI1, ControllerKey: 100, DeviceInfo: label("SCSI controller 1")}, BusNumber: 1},
 			SharedBus:          types.VirtualSCSISharingPhysicalSharing,
 			ScsiCtlrUnitNumber: 7,
 		}}, false)
@@ -419,6 +423,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 			add(&types.VirtualDisk{
 				VirtualDevice: types.VirtualDevice{
 					Key: int32(keyDisk + 100 + i), ControllerKey: keySCSI1, UnitNumber: unit(i),
+					DeviceInfo: label(fmt.Sprintf("Hard disk %d", len(v.disksGiB)+i+1)),
 					Backing: &types.VirtualDiskRawDiskMappingVer1BackingInfo{
 						VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{
 							FileName: fmt.Sprintf("[%s] %s/%s_rdm%d.vmdk", ds, v.name, v.name, i+1),
@@ -437,7 +442,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 	if v.iso != "" {
 		local := localDatastore(b.bp.clusters[v.cluster].hostName(v.host, b.bp.domain))
 		add(&types.VirtualCdrom{VirtualDevice: types.VirtualDevice{
-			Key: keyCdrom, ControllerKey: keyIDE0, UnitNumber: types.NewInt32(0),
+			Key: keyCdrom, ControllerKey: keyIDE0, UnitNumber: types.NewInt32(0), DeviceInfo: label("CD/DVD drive 1"),
 			Backing: &types.VirtualCdromIsoBackingInfo{VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{
 				FileName: fmt.Sprintf("[%s] %s", local, v.iso),
 			}},
@@ -449,7 +454,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 		pg := b.portGroup[id]
 		add(&types.VirtualVmxnet3{VirtualVmxnet: types.VirtualVmxnet{VirtualEthernetCard: types.VirtualEthernetCard{
 			VirtualDevice: types.VirtualDevice{
-				Key: int32(keyEthernet + i),
+				Key: int32(keyEthernet + i), DeviceInfo: label(fmt.Sprintf("Network adapter %d", i+1)),
 				Backing: &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
 					Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: b.dvs.Uuid, PortgroupKey: pg.Key},
 				},
