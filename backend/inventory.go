@@ -225,11 +225,7 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 		entering := u.Kind == types.ObjectUpdateKindEnter
 		switch u.Obj.Type {
 		case "VirtualMachine":
-			vm := inv.vms[ref]
-			if vm == nil {
-				vm = &rawVM{}
-				inv.vms[ref] = vm
-			}
+			vm := entry(inv.vms, ref, func() *rawVM { return &rawVM{} })
 			for _, c := range u.ChangeSet {
 				vm.set(c)
 				if c.Name == "config.changeVersion" && u.Kind == types.ObjectUpdateKindModify {
@@ -238,11 +234,7 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			}
 			inv.dirty[ref] = true
 		case "HostSystem":
-			h := inv.hosts[ref]
-			if h == nil {
-				h = &rawHost{}
-				inv.hosts[ref] = h
-			}
+			h := entry(inv.hosts, ref, func() *rawHost { return &rawHost{} })
 			for _, c := range u.ChangeSet {
 				if h.set(c) {
 					inv.allDirty = true
@@ -251,11 +243,7 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			inv.hostsDirty = true
 			inv.allDirty = inv.allDirty || entering
 		case "ClusterComputeResource":
-			cl := inv.clusters[ref]
-			if cl == nil {
-				cl = &rawCluster{}
-				inv.clusters[ref] = cl
-			}
+			cl := entry(inv.clusters, ref, func() *rawCluster { return &rawCluster{} })
 			for _, c := range u.ChangeSet {
 				switch c.Name {
 				case "name":
@@ -270,11 +258,7 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			inv.clustersDirty = true
 			inv.allDirty = inv.allDirty || entering
 		case "Network", "DistributedVirtualPortgroup", "OpaqueNetwork":
-			n := inv.networks[ref]
-			if n == nil {
-				n = &rawNetwork{kind: u.Obj.Type}
-				inv.networks[ref] = n
-			}
+			n := entry(inv.networks, ref, func() *rawNetwork { return &rawNetwork{kind: u.Obj.Type} })
 			for _, c := range u.ChangeSet {
 				switch c.Name {
 				case "name":
@@ -304,11 +288,7 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			}
 			inv.networksDirty = true
 		case "Datastore":
-			ds := inv.datastores[ref]
-			if ds == nil {
-				ds = &rawDatastore{}
-				inv.datastores[ref] = ds
-			}
+			ds := entry(inv.datastores, ref, func() *rawDatastore { return &rawDatastore{} })
 			for _, c := range u.ChangeSet {
 				if ds.set(c) {
 					inv.allDirty = true
@@ -318,6 +298,16 @@ func (inv *inventory) apply(updates []types.ObjectUpdate) {
 			inv.allDirty = inv.allDirty || entering
 		}
 	}
+}
+
+// entry returns m[ref], adding a new one first if there is none.
+func entry[T any](m map[string]*T, ref string, create func() *T) *T {
+	e := m[ref]
+	if e == nil {
+		e = create()
+		m[ref] = e
+	}
+	return e
 }
 
 func (inv *inventory) known(obj types.ManagedObjectReference) bool {
