@@ -8,7 +8,6 @@ import (
 
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
-	"github.com/vmcross/vmcross/fabric/parse"
 )
 
 // vlanMarks is what VM rows need from the fabric: the VLANs the DCI reports as not carried.
@@ -282,10 +281,10 @@ func shortObject(obj string) string {
 func (d *dciView) known() int { return len(d.carried) + len(d.notCarried) }
 
 // vlanRanges is a VLAN list as a switch prints it: "100-119,121-150". Empty is "none".
-func vlanRanges(ids []int) string { return parse.FormatVLANList(ids) }
+func vlanRanges(ids []int) string { return fabric.FormatVLANList(ids) }
 
 // vlanRangeItems is ids, sorted and deduplicated, with runs of consecutive IDs as "a-b".
-func vlanRangeItems(ids []int) []string { return parse.VLANRanges(ids) }
+func vlanRangeItems(ids []int) []string { return fabric.VLANRanges(ids) }
 
 // ifAbbrev shortens interface names the way the switches do in their own summaries.
 var ifAbbrev = []struct{ long, short string }{
