@@ -161,7 +161,22 @@ type SiteStatus struct {
 	State ConnState `json:"state"` // connection state
 	Err   string    `json:"error,omitempty"`
 	Since time.Time `json:"since"` // when State last changed
+
+	// LastAnswer is when the vCenter last answered (a poll for changes returned, or the
+	// inventory loaded): the VM list is confirmed as of then. Zero before the first answer.
+	LastAnswer time.Time `json:"last_answer"`
+	// Silent is true while a connected site's vCenter has not answered for longer than it
+	// should (a frozen process, a network black hole): the session is not known to be lost
+	// yet, but the VM list is unconfirmed since LastAnswer.
+	Silent bool `json:"silent,omitempty"`
+	// DownSince is when the site stopped being live: it went silent, lost its session or
+	// failed to connect. Zero while live. Retries and reconnect attempts do not move it, so
+	// "down for 5m" counts from the outage, not from the last retry.
+	DownSince time.Time `json:"down_since"`
 }
+
+// Live reports whether the site's VM list is current: connected and answering.
+func (s SiteStatus) Live() bool { return s.State == Connected && !s.Silent }
 
 // SiteSnapshot is one site's status and inventory. It is never modified after it is
 // published. Gen grows with every change of this site only, so a client can tell that the
