@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric"
@@ -101,8 +102,11 @@ func (e *Engine) Start(ctx context.Context) {
 			e.wg.Add(1)
 			go func() {
 				defer e.wg.Done()
+				prev := e.Snapshot().Fabric
 				for h := range updates {
 					e.publish(func(st *model.State) { st.Fabric = h; st.FabricGen++ })
+					fabricEvents(e.events, prev, h)
+					prev = h
 				}
 			}()
 		}
@@ -215,22 +219,69 @@ func (e *Engine) siteChanged(i int, snap model.SiteSnapshot) {
 	e.watchVLANs()
 }
 
-// siteEvent records a site going up or down. Only the site's own goroutine calls it, so
-// the events keep its order.
+// siteEvent records a site going up or down, silent or answering again. Only the site's
+// own goroutine calls it, so the events keep its order.
 func (e *Engine) siteEvent(was, now model.SiteStatus) {
-	if was.State == now.State {
-		return
-	}
 	ev := model.Event{Operator: model.System, Site: now.ID, Object: string(now.ID)}
-	switch now.State {
-	case model.Connected:
+	switch {
+	case was.State != now.State && now.State == model.Connected:
 		ev.Kind, ev.Message = model.EventSiteConnected, now.Name+" connected ("+now.Host+")"
-	case model.Disconnected:
+		if !was.DownSince.IsZero() {
+			ev.Message += fmt.Sprintf(" after %s down", time.Since(was.DownSince).Round(time.Second))
+		}
+	case was.State != now.State && now.State == model.Disconnected:
 		ev.Kind, ev.Message, ev.Err = model.EventSiteDown, now.Name+" disconnected", now.Err
+	case now.State == model.Connected && now.Silent && !was.Silent:
+		ev.Kind, ev.Message, ev.Err = model.EventSiteSilent, now.Name+" is not answering", now.Err
+	case now.State == model.Connected && was.Silent && !now.Silent:
+		ev.Kind, ev.Message = model.EventSiteAnswering, now.Name+" answers again"
+		if !was.DownSince.IsZero() {
+			ev.Message += fmt.Sprintf(" after %s of silence", time.Since(was.DownSince).Round(time.Second))
+		}
 	default:
 		return // connecting: the next state says how it went
 	}
 	e.events.Append(ev)
+}
+
+// fabricEvents records what changed between two fabric healths: a switch that starts or
+// stops answering, a finding that appears or clears.
+func fabricEvents(log *eventLog, prev, now fabric.Health) {
+	known := func(s fabric.SwitchStatus) bool { return s.Reachable || s.Err != "" }
+	before := map[string]fabric.SwitchStatus{}
+	for _, s := range prev.Switches {
+		before[s.Name] = s
+	}
+	for _, s := range now.Switches {
+		was, ok := before[s.Name]
+		if !known(s) || (ok && known(was) && was.Reachable == s.Reachable) {
+			continue
+		}
+		ev := model.Event{Operator: model.System, Object: s.Name, Kind: model.EventSwitchUp, Message: s.Name + " answers (" + s.Address + ")"}
+		if !s.Reachable {
+			ev.Kind, ev.Message, ev.Err = model.EventSwitchDown, s.Name+" does not answer ("+s.Address+")", s.Err
+		}
+		log.Append(ev)
+	}
+	key := func(f fabric.Finding) string { return fmt.Sprintf("%s|%s|%d", f.Code, f.Object, f.VLAN) }
+	had := map[string]fabric.Finding{}
+	for _, f := range prev.Findings {
+		had[key(f)] = f
+	}
+	has := map[string]bool{}
+	for _, f := range now.Findings {
+		has[key(f)] = true
+		if _, ok := had[key(f)]; !ok {
+			log.Append(model.Event{Operator: model.System, Kind: model.EventFindingRaised, Code: f.Code,
+				Object: f.Object, Message: string(f.Severity) + ": " + f.Message})
+		}
+	}
+	for _, f := range prev.Findings {
+		if !has[key(f)] {
+			log.Append(model.Event{Operator: model.System, Kind: model.EventFindingCleared, Code: f.Code,
+				Object: f.Object, Message: "cleared: " + f.Message})
+		}
+	}
 }
 
 // publish applies change to a copy of the State, makes it current with the next Gen, and

@@ -39,6 +39,10 @@ type Styles struct {
 	Suspended          lipgloss.Style
 	Template           lipgloss.Style
 	Empty              lipgloss.Style // "no VMs match"
+	// A site whose VM list is not current (its vCenter is silent or disconnected): its rows
+	// are dimmed, and a line under the header says since when the list is unconfirmed.
+	RowStale    lipgloss.Style
+	Unconfirmed lipgloss.Style
 
 	// Filter line.
 	FilterPrompt      lipgloss.Style
@@ -110,6 +114,8 @@ func NewStyles(r *lipgloss.Renderer, t Theme) *Styles {
 		Suspended:         fg(t.Warn),
 		Template:          fg(t.Muted).Italic(true),
 		Empty:             fg(t.Muted).Italic(true),
+		RowStale:          fg(t.Subtle).Faint(true),
+		Unconfirmed:       fg(t.Warn),
 		FilterPrompt:      fg(t.Accent).Bold(true),
 		FilterText:        fg(t.Text),
 		FilterPlaceholder: fg(t.Subtle),

@@ -500,7 +500,21 @@ func disconnectedB() model.State {
 	b := &s.Sites[1]
 	b.Status.State = model.Disconnected
 	b.Status.Err = "dial tcp 10.20.0.5:443: connect: connection refused; retrying every 10s"
-	b.Status.Since = testNow.Add(-5 * time.Minute)
+	b.Status.Since = testNow.Add(-10 * time.Second) // the last retry
+	b.Status.DownSince = testNow.Add(-5 * time.Minute)
+	b.Status.LastAnswer = testNow.Add(-5*time.Minute - 3*time.Second)
+	return s
+}
+
+// silentB is testState with site B's vCenter frozen for 35 s: still connected, not answering.
+func silentB() model.State {
+	s := testState()
+	s.Gen = 2
+	b := &s.Sites[1]
+	b.Status.Silent = true
+	b.Status.Err = "not answering since 02:59:25"
+	b.Status.DownSince = testNow.Add(-35 * time.Second)
+	b.Status.LastAnswer = testNow.Add(-35 * time.Second)
 	return s
 }
 

@@ -127,4 +127,14 @@ func TestGolden(t *testing.T) {
 		})
 		teatest.RequireEqualOutput(t, out)
 	})
+
+	// A frozen vCenter: site B still connected but silent for 35 s, its list unconfirmed.
+	t.Run("80x24_site_b_silent", func(t *testing.T) {
+		e := newFakeEngine(testState())
+		out := screen(t, e, 80, 24, "Atlanta (site B)", func(tm *teatest.TestModel) {
+			e.Publish(silentB())
+			waitFor(t, tm, "not answering 35s")
+		})
+		teatest.RequireEqualOutput(t, out)
+	})
 }

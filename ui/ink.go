@@ -72,6 +72,7 @@ type fabricInks struct {
 // inks holds the row and fabric inks of a session, made once from its Styles.
 type inks struct {
 	row, cursor, cursorBlurred rowInks
+	stale                      rowInks // rows of a site whose list is not current
 	fabric                     fabricInks
 }
 
@@ -88,6 +89,10 @@ func newInks(s *themes.Styles) *inks {
 			on: newInk(s.PowerOn), off: newInk(s.PowerOff), susp: newInk(s.Suspended), tmpl: newInk(s.Template),
 			bad: newInk(s.VLANNotCarried),
 		},
+		stale: func() rowInks {
+			k := newInk(s.RowStale)
+			return rowInks{k, k, k, k, k, k, k, k}
+		}(),
 		cursor:        cur(s.CursorRow, s.CursorMatch, s.CursorVLANNotCarried),
 		cursorBlurred: cur(s.CursorRowBlurred, s.CursorMatchBlurred, s.CursorVLANNotCarriedBlurred),
 		fabric: fabricInks{
@@ -98,13 +103,15 @@ func newInks(s *themes.Styles) *inks {
 	}
 }
 
-// forRow picks the inks of a row.
-func (k *inks) forRow(cursor, focused bool) rowInks {
+// forRow picks the inks of a row: the cursor's, else dimmed when the list is not current.
+func (k *inks) forRow(cursor, focused, current bool) rowInks {
 	switch {
 	case cursor && focused:
 		return k.cursor
 	case cursor:
 		return k.cursorBlurred
+	case !current:
+		return k.stale
 	}
 	return k.row
 }

@@ -100,13 +100,10 @@ func (m *mainView) toFocused(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// setFocus gives the keys to pane i, counting round: site A, site B, and on wide terminals
-// the fabric pane.
+// setFocus gives the keys to pane i, counting round: site A, site B, the fabric pane (on
+// narrow terminals the fabric then opens in full over the sites).
 func (m *mainView) setFocus(i int) {
-	n := len(m.sites)
-	if m.wide {
-		n++
-	}
+	n := len(m.sites) + 1
 	if m.focus == focusFabric {
 		m.fabric.Blur()
 	} else {
@@ -119,22 +116,36 @@ func (m *mainView) setFocus(i int) {
 		m.sites[m.focus].Focus()
 		m.lastSite = m.focus
 	}
+	m.SetSize(m.width, m.height) // the fabric's size depends on whether it has the keys
 }
 
+// scrollToTop shows each list from its top, the cursor on screen.
+func (m *mainView) scrollToTop() {
+	for i := range m.sites {
+		m.sites[i].offset = 0
+		m.sites[i].ensureVisible()
+	}
+}
+
+// fabricFull reports whether the fabric pane takes the whole view: focused on a terminal
+// too narrow for its column.
+func (m *mainView) fabricFull() bool { return !m.wide && m.focus == focusFabric }
+
 // SetSize lays the panes out in w x h: on wide terminals the fabric gets a column of a
-// quarter of the width; on narrow ones a one-line strip under the sites.
+// quarter of the width; on narrow ones a one-line strip under the sites, or the whole view
+// while it has the keys.
 func (m *mainView) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.wide = w >= WideWidth
-	if !m.wide && m.focus == focusFabric {
-		m.setFocus(m.lastSite) // the fabric became the strip, which is no pane
-	}
 	paneH, sitesW := h-1, w
-	if m.wide {
+	switch {
+	case m.wide:
 		paneH = h
 		fw := clamp(w/4, fabricMinW, fabricMaxW)
 		sitesW = w - fw
 		m.fabric.SetSize(fw, paneH)
+	case m.fabricFull():
+		m.fabric.SetSize(w, h)
 	}
 	a := sitesW / 2
 	m.sites[0].SetSize(a, paneH)
@@ -165,8 +176,12 @@ func (m *mainView) FullHelp() [][]key.Binding {
 	return append(full, []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
 }
 
-// View draws the panes side by side, and the strip under them on narrow terminals.
+// View draws the panes side by side, and the strip under them on narrow terminals (or the
+// fabric pane alone, when it has the keys there).
 func (m *mainView) View() string {
+	if m.fabricFull() {
+		return m.fabric.View()
+	}
 	a := strings.Split(m.sites[0].View(), "\n")
 	b := strings.Split(m.sites[1].View(), "\n")
 	var f []string

@@ -283,6 +283,9 @@ func (p SitePane) innerHeight() int { return max(p.height-2, 0) }
 // site's error, the filter line.
 func (p SitePane) headerHeight() int {
 	n := 1 + len(errorLines(p.site.Status.Err, p.innerWidth()))
+	if p.unconfirmed() {
+		n++
+	}
 	if p.showFilter() {
 		n++
 	}
@@ -317,6 +320,9 @@ func (p SitePane) View() string {
 	for _, l := range errorLines(p.site.Status.Err, w) {
 		body = append(body, st.SiteError.Render(l))
 	}
+	if p.unconfirmed() {
+		body = append(body, st.Unconfirmed.Render(cut(p.unconfirmedText(), w)))
+	}
 	if p.showFilter() {
 		body = append(body, p.filterLine(w))
 	}
@@ -335,10 +341,11 @@ func (p SitePane) View() string {
 	}
 	end := min(offset+listH, len(p.rows))
 	marks := p.marks.at(p.common.Now()) // stale fabric data marks nothing
+	live := !p.known || p.site.Status.Live()
 	for i := offset; i < end; i++ {
 		r := p.rows[i]
 		cur := i == p.cursor
-		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused), marks, w))
+		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused, live), marks, w))
 	}
 	footer := ""
 	if len(p.rows) > 0 {
@@ -354,19 +361,26 @@ func (p SitePane) statusLine(w int) string {
 		return st.Empty.Render(cut("waiting for the engine…", w))
 	}
 	s := p.site.Status
-	var glyph string
-	var style lipgloss.Style
-	switch s.State {
-	case model.Connected:
-		glyph, style = "●", st.SiteConnected
-	case model.Connecting:
-		glyph, style = "◌", st.SiteConnecting
-	default:
-		glyph, style = "✗", st.SiteDisconnected
+	now := p.common.Now()
+	down := s.DownSince // the outage's start: retries do not move it
+	if down.IsZero() {
+		down = s.Since
 	}
-	state := glyph + " " + s.State.String()
-	if s.State != model.Connected && !s.Since.IsZero() {
-		state += " " + age(p.common.Now().Sub(s.Since))
+	var glyph, state string
+	var style lipgloss.Style
+	switch {
+	case s.State == model.Connected && s.Silent:
+		glyph, state, style = "◌", "not answering", st.SiteConnecting
+	case s.State == model.Connected:
+		glyph, state, style = "●", "connected", st.SiteConnected
+	case s.State == model.Connecting:
+		glyph, state, style = "◌", "connecting", st.SiteConnecting
+	default:
+		glyph, state, style = "✗", s.State.String(), st.SiteDisconnected
+	}
+	state = glyph + " " + state
+	if !s.Live() && !down.IsZero() {
+		state += " " + age(now.Sub(down))
 	}
 	left := style.Render(cut(state, w))
 	count := p.countText()
@@ -427,6 +441,22 @@ func (p SitePane) filterLine(w int) string {
 		return fit(left, w)
 	}
 	return spread(left, hint, w)
+}
+
+// unconfirmed reports whether the pane shows VMs that its vCenter has not confirmed lately:
+// the site is silent, disconnected or reconnecting.
+func (p SitePane) unconfirmed() bool {
+	return p.known && !p.site.Status.Live() && len(p.site.VMs) > 0
+}
+
+// unconfirmedText says since when the list is not confirmed: "VMs unconfirmed since 10:31:02
+// (2m)".
+func (p SitePane) unconfirmedText() string {
+	last := p.site.Status.LastAnswer
+	if last.IsZero() {
+		return "VMs unconfirmed: no answer yet"
+	}
+	return fmt.Sprintf("VMs unconfirmed since %s (%s)", last.Format("15:04:05"), age(p.common.Now().Sub(last)))
 }
 
 // errorLines wraps a site's error into at most maxErrorLines lines of w cells, "! " first.

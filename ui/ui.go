@@ -12,8 +12,10 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/themes"
 )
 
 // Engine is what the console needs from the back end. backend.Engine satisfies it; tests
@@ -95,8 +97,12 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		wasHidden := m.lay.tooSmall
 		m.common.Width, m.common.Height = msg.Width, msg.Height
 		m.relayout()
+		if wasHidden && !m.lay.tooSmall {
+			m.main.scrollToTop() // as after a fresh start, not wherever a tiny size left it
+		}
 		return m, nil
 	case subscribedMsg:
 		m.states = msg.ch
@@ -159,6 +165,13 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	keys := m.common.KeyMap
 	if key.Matches(msg, keys.ForceQuit) {
 		return m.quit()
+	}
+	if m.lay.tooSmall {
+		// Nothing is on screen to act on: only quitting works.
+		if key.Matches(msg, keys.Quit) && !m.main.filtering() {
+			return m.quit()
+		}
+		return m, nil
 	}
 	// A focused text input gets the keys alone: q is a letter there.
 	if len(m.overlays) == 0 && m.main.filtering() {
@@ -299,10 +312,7 @@ func (m Model) View() string {
 		return "" // no size yet
 	}
 	if m.lay.tooSmall {
-		msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d", MinWidth, MinHeight, w, h)
-		lines := strings.Split(blank(w, h), "\n")
-		lines[0] = fit(m.common.Styles.TooSmall.Render(cut(msg, w)), w)
-		return strings.Join(lines, "\n")
+		return tooSmallView(m.common.Styles, w, h)
 	}
 	lines := strings.Split(m.top().View(), "\n")
 	if m.lay.flashH > 0 {
@@ -311,6 +321,18 @@ func (m Model) View() string {
 	hl := strings.Split(m.help.View(m.helpKeys()), "\n")
 	for i := 0; i < m.lay.helpH; i++ {
 		lines = append(lines, fit(at(hl, i), w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tooSmallView says the terminal is too small, wrapped to fit the screen it is shown on.
+func tooSmallView(st *themes.Styles, w, h int) string {
+	msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d; q quits", MinWidth, MinHeight, w, h)
+	lines := strings.Split(blank(w, h), "\n")
+	for i, l := range strings.Split(ansi.Wrap(msg, w, ""), "\n") {
+		if i < len(lines) {
+			lines[i] = fit(st.TooSmall.Render(strings.TrimRight(l, " ")), w)
+		}
 	}
 	return strings.Join(lines, "\n")
 }

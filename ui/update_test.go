@@ -86,13 +86,13 @@ func TestTabSwitchesPanes(t *testing.T) {
 	if got, want := selectedName(t, m.main.sites[0]), st.Sites[0].VMs[0].Name; got != want {
 		t.Errorf("site A cursor moved to %q, want %q", got, want)
 	}
-	m = pressAll(t, m, "tab")
+	m = pressAll(t, m, "tab", "tab")
 	if m.main.focus != 0 {
-		t.Fatal("tab should wrap around to site A")
+		t.Fatal("tab should wrap around to site A, past the fabric")
 	}
-	m = pressAll(t, m, "shift+tab")
+	m = pressAll(t, m, "shift+tab", "shift+tab")
 	if m.main.focus != 1 {
-		t.Fatal("shift+tab should go back to site B")
+		t.Fatal("shift+tab should go back to site B, past the fabric")
 	}
 	m = pressAll(t, m, "shift+tab")
 	if m.main.focus != 0 {
@@ -462,36 +462,58 @@ func TestTabCyclesThroughFabricOnWide(t *testing.T) {
 		}
 	}
 
-	// On a narrow terminal the fabric is a strip, not a pane: tab cycles the two sites.
+	// On a narrow terminal the fabric is a strip; tab opens it in full over the sites.
 	m = newTestModel(t, newFakeEngine(testState()), 119, 30)
-	for _, want := range []int{1, 0, 1, 0} {
+	for _, want := range []int{1, focusFabric, 0, 1} {
 		if m = pressAll(t, m, "tab"); focusOn(t, m) != want {
 			t.Fatalf("narrow tab: focus on %d, want %d", m.main.focus, want)
 		}
 	}
-	if m = pressAll(t, m, "shift+tab"); focusOn(t, m) != 1 {
-		t.Fatalf("narrow shift+tab: focus on %d, want 1", m.main.focus)
+	if m = pressAll(t, m, "shift+tab"); focusOn(t, m) != 0 {
+		t.Fatalf("narrow shift+tab: focus on %d, want 0", m.main.focus)
 	}
 }
 
-// When the terminal narrows under a focused fabric pane, the keys go back to the site pane
-// they came from.
-func TestNarrowingTakesFocusFromFabric(t *testing.T) {
-	for _, c := range []struct {
-		keys []string
-		site int
-	}{{[]string{"shift+tab"}, 0}, {[]string{"tab", "tab"}, 1}} {
-		m := pressAll(t, newTestModel(t, newFakeEngine(testState()), 120, 30), c.keys...)
-		if focusOn(t, m) != focusFabric {
-			t.Fatalf("%v should focus the fabric", c.keys)
+// When the terminal narrows under a focused fabric pane, the fabric keeps the keys and
+// opens in full; tab goes on to the sites.
+func TestNarrowingKeepsFabricInFull(t *testing.T) {
+	m := pressAll(t, newTestModel(t, newFakeEngine(testState()), 120, 30), "shift+tab")
+	if focusOn(t, m) != focusFabric {
+		t.Fatal("shift+tab should focus the fabric")
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	if focusOn(t, m) != focusFabric {
+		t.Fatalf("narrowed: focus on %d, want the fabric", m.main.focus)
+	}
+	lines := strings.Split(m.View(), "\n")
+	if !strings.Contains(lines[0], "DCI fabric") || strings.Contains(m.View(), "Miami") {
+		t.Errorf("the fabric is not in full:\n%s", m.View())
+	}
+	if m = pressAll(t, m, "tab", "j"); m.main.sites[0].cursor != 1 {
+		t.Error("keys do not reach site A after tab")
+	}
+}
+
+// At 80x24 the fabric in full shows switches with their ports and poll ages, trunks, VLANs
+// in use and every finding in full.
+func TestFabricFullAt80x24(t *testing.T) {
+	m := newTestModel(t, newFakeEngine(withFabric(vlan120AndMemberDown())()), 80, 24)
+	m = pressAll(t, m, "tab", "tab")
+	if focusOn(t, m) != focusFabric {
+		t.Fatal("two tabs should open the fabric")
+	}
+	seen := m.View()
+	for i := 0; i < 10; i++ {
+		m = pressAll(t, m, "pgdown")
+		seen += m.View()
+	}
+	for _, want := range []string{"SWITCHES", "DCI TRUNKS", "VLANS IN USE", "FINDINGS", "mia-dci-n7k-01"} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("the fabric in full never shows %q", want)
 		}
-		m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
-		if focusOn(t, m) != c.site {
-			t.Fatalf("%v, narrowed: focus on %d, want %d", c.keys, m.main.focus, c.site)
-		}
-		if m = pressAll(t, m, "j"); m.main.sites[c.site].cursor != 1 {
-			t.Errorf("%v: keys do not reach site %d after narrowing", c.keys, c.site)
-		}
+	}
+	if lines := strings.Split(m.View(), "\n"); len(lines) != 24 {
+		t.Errorf("%d lines, want 24", len(lines))
 	}
 }
 

@@ -149,6 +149,13 @@ const (
 	EventSiteConnected  EventKind = "site.connected"  // a site's inventory is live
 	EventSiteDown       EventKind = "site.disconnected"
 	EventGap            EventKind = "gap" // the reader fell too far behind: events were dropped
+
+	EventSiteSilent     EventKind = "site.silent"      // a connected site's vCenter stopped answering
+	EventSiteAnswering  EventKind = "site.answering"   // a silent site answers again
+	EventSwitchUp       EventKind = "switch.answering" // a switch answers (again)
+	EventSwitchDown     EventKind = "switch.silent"    // a switch could not be polled
+	EventFindingRaised  EventKind = "finding.raised"   // a fabric finding appeared: Object, Message
+	EventFindingCleared EventKind = "finding.cleared"  // it went away
 )
 
 // Event is one thing that happened, in order. The engine's event stream is lossless: a
@@ -161,7 +168,9 @@ type Event struct {
 	Operator Operator  `json:"operator"`
 	Site     SiteID    `json:"site,omitempty"`
 	// Object is what the event is about, in the operator's words ("site-b", "vm-42").
-	Object  string `json:"object,omitempty"`
+	Object string `json:"object,omitempty"`
+	// Code is a finding's stable code (finding events only).
+	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Err     string `json:"error,omitempty"`
 }

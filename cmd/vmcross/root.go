@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -133,6 +135,8 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 	src.register(cmd)
 	cmd.Flags().StringVar(&cf.theme, "theme", "", "colour theme: "+joinNames(themes.Names())+" (default dark; NO_COLOR=1 turns colour off)")
 	cmd.Flags().StringVar(&cf.keys, "keys", "", "key bindings file (default $XDG_CONFIG_HOME/vmcross/keys.yaml if present)")
+	cmd.Flags().StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile of the console's run to this file (for developers)")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	var logPath string
 	cmd.PersistentFlags().StringVar(&logPath, "log", "", "append diagnostic logs to this file")
 	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
@@ -143,7 +147,10 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 		if err != nil {
 			return &usageError{fmt.Sprintf("--log %s: %v", logPath, err)}
 		}
-		log.SetOutput(f)
+		// Structured lines (key=value); the standard logger's lines (the simulator's among
+		// them) go through the same handler.
+		cf.logs = slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})
+		slog.SetDefault(slog.New(cf.logs))
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
@@ -162,6 +169,9 @@ func joinNames(names []string) string {
 	return s
 }
 
+// quitWithin bounds the console's shutdown after q, ctrl+c or SIGTERM.
+const quitWithin = 700 * time.Millisecond
+
 // signalContext is cancelled on SIGINT or SIGTERM.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == nil {
@@ -172,8 +182,10 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 
 // consoleFlags are the console's own flags.
 type consoleFlags struct {
-	theme string
-	keys  string
+	theme      string
+	keys       string
+	cpuProfile string
+	logs       slog.Handler // the --log file's handler; nil without --log
 }
 
 // loadKeys reads the keys file: the one named by --keys (which must exist), else
@@ -206,6 +218,17 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	if err != nil {
 		return err
 	}
+	if cf.cpuProfile != "" {
+		f, err := os.Create(cf.cpuProfile)
+		if err != nil {
+			return &usageError{fmt.Sprintf("--cpuprofile: %v", err)}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	s, err := src.open(ctx, os.Stderr)
 	if err != nil {
 		return err
@@ -223,8 +246,13 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
 	}
 	eng := s.engine()
+	if cf.logs != nil {
+		go logEvents(ctx, eng, cf.logs)
+	}
 	eng.Start(ctx)
-	defer eng.Close()
+	// q, ctrl+c and SIGTERM end the console within a second, whatever the vCenters and
+	// switches are doing.
+	defer closeWithin(eng, quitWithin)
 
 	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal")})
 	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx))
