@@ -263,8 +263,14 @@ func fabricEvents(log *eventLog, prev, now fabric.Health) {
 		}
 		log.Append(ev)
 	}
+	if now.PolledAt.IsZero() {
+		return // before the first poll every finding says "no data yet": nothing to report
+	}
 	key := func(f fabric.Finding) string { return fmt.Sprintf("%s|%s|%d", f.Code, f.Object, f.VLAN) }
 	had := map[string]fabric.Finding{}
+	if prev.PolledAt.IsZero() {
+		prev.Findings = nil // nothing was reported of them
+	}
 	for _, f := range prev.Findings {
 		had[key(f)] = f
 	}

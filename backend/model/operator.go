@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"time"
 )
 
@@ -67,6 +68,11 @@ func (o Operator) String() string {
 // console and the headless commands run as them. from says how ("local terminal", "cli").
 func LocalOperator(from string) Operator {
 	name := os.Getenv("USER")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
 	if name == "" {
 		name = "local"
 	}
