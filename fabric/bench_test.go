@@ -20,12 +20,12 @@ func BenchmarkPoll(b *testing.B) {
 			defer m.Close()
 			m.Watch(watchedAll)
 			ctx := context.Background()
-			m.pollRound(ctx) // log in
+			m.pollRound(ctx, time.Time{}) // log in
 			if h := m.Health(); !healthy(h) {
 				b.Fatalf("not healthy:%s", codes(h))
 			}
 			for b.Loop() {
-				m.pollRound(ctx)
+				m.pollRound(ctx, time.Time{})
 			}
 		})
 	}

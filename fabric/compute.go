@@ -28,7 +28,8 @@ const (
 // command, or why a command's output is missing. It is never changed once built, so a
 // Health computation may share it with the next.
 type switchPoll struct {
-	at time.Time
+	started time.Time // when the attempt began
+	at      time.Time // when it ended
 	// err says the switch could not be polled at all this round (connection failed, lost or
 	// timed out): nothing below is fresh. It is a sentence that names the switch.
 	err     error
@@ -62,15 +63,24 @@ func (p *switchPoll) ok(cmd string) bool {
 	return !bad
 }
 
-// round is the input of one Health computation.
+// round is the input of one Health computation: the latest poll of each switch, which a
+// running round replaces one by one as their results come.
 type round struct {
 	specs    []SwitchSpec
 	interval time.Duration
-	started  time.Time     // start of the poll round
-	at       time.Time     // end of the poll round; zero before the first
-	polls    []*switchPoll // this round, by spec; nil entries when no round ran yet
-	prev     []*switchPoll // the last successful poll before this round, by spec (nil if none)
-	watched  []int         // VLANs in use by VMs, sorted
+	// pollingSince is when the first round started; zero before Start.
+	pollingSince time.Time
+	started      time.Time // start of the latest poll round (the one running, when polling)
+	polling      bool      // a round is running
+	at           time.Time // end of the last completed round; zero before the first
+	// polls are each switch's latest poll, by spec; nil when none has ended yet.
+	polls []*switchPoll
+	// prev are each switch's last successful poll before polls[i], by spec (nil if none).
+	prev []*switchPoll
+	// since are, by spec, when each switch started answering or stopped (SwitchStatus.Since);
+	// zero when it has no poll yet.
+	since   []time.Time
+	watched []int // VLANs in use by VMs, sorted
 }
 
 // reason is one cause of a VLAN not being carried; rankUnknown ones say data is missing.
@@ -99,9 +109,10 @@ const (
 // switchView is one switch's data as the computation uses it.
 type switchView struct {
 	spec    SwitchSpec
-	poll    *switchPoll // this round's poll, nil before the first round
-	prev    *switchPoll // last successful poll before this round
-	fresh   bool        // poll succeeded this round
+	poll    *switchPoll // the latest poll, nil before the first ends
+	since   time.Time   // SwitchStatus.Since
+	prev    *switchPoll // last successful poll before poll
+	fresh   bool        // poll succeeded
 	trunks  []trunkState
 	ifaces  map[string]parse.Interface
 	vlanDB  map[int]parse.VLAN // nil when show vlan brief failed
@@ -135,6 +146,7 @@ type otvState struct {
 // input.
 func compute(r round) Health {
 	h := Health{Configured: len(r.specs) > 0, Interval: r.interval, PolledAt: r.at,
+		Polling: r.polling, PollStarted: r.started,
 		Switches: []SwitchStatus{}, Trunks: []Trunk{}, VLANs: []VLANStatus{}, Findings: []Finding{},
 		Limits: DefaultLimits()}
 	if !h.Configured {
@@ -150,16 +162,21 @@ func compute(r round) Health {
 		if i < len(r.prev) {
 			v.prev = r.prev[i]
 		}
+		if i < len(r.since) {
+			v.since = r.since[i]
+		}
+		if v.since.IsZero() {
+			v.since = r.pollingSince
+		}
 		v.fresh = v.poll != nil && v.poll.err == nil
 		views = append(views, v)
 	}
 	var f findings
 	if r.at.IsZero() {
-		f.add(Finding{Code: CodeFabricStale, Severity: SeverityWarn, Object: "fabric",
-			Message: "No poll of the switches has completed yet: the DCI's state is unknown."})
+		f.add(staleFinding(views))
 	}
 	for _, v := range views {
-		h.Switches = append(h.Switches, v.status())
+		h.Switches = append(h.Switches, v.status(!r.pollingSince.IsZero()))
 		if v.poll != nil && v.poll.err != nil {
 			f.add(Finding{Code: CodeSwitchUnreachable, Severity: SeverityWarn, Object: v.spec.Name,
 				Switch: v.spec.Name, Message: sentence(v.poll.err.Error()) + " VLANs through it cannot be verified."})
@@ -192,8 +209,24 @@ func compute(r round) Health {
 	return Judge(h)
 }
 
-// status is the switch's SwitchStatus.
-func (v *switchView) status() SwitchStatus {
+// staleFinding says that no round has completed yet, and which switches it waits for.
+func staleFinding(views []*switchView) Finding {
+	var waiting []string
+	for _, v := range views {
+		if v.poll == nil {
+			waiting = append(waiting, v.spec.Name)
+		}
+	}
+	msg := "No poll of the switches has completed yet: the DCI's state is unknown."
+	if len(waiting) > 0 && len(waiting) < len(views) {
+		msg = fmt.Sprintf("The first poll round is still waiting on %s: the DCI's state is not fully known yet.",
+			strings.Join(waiting, ", "))
+	}
+	return Finding{Code: CodeFabricStale, Severity: SeverityWarn, Object: "fabric", Message: msg}
+}
+
+// status is the switch's SwitchStatus. started says polling has started.
+func (v *switchView) status(started bool) SwitchStatus {
 	port := v.spec.Port
 	if port == 0 {
 		port = 22
@@ -203,8 +236,10 @@ func (v *switchView) status() SwitchStatus {
 	if v.prev != nil {
 		s.LastPoll, s.Version = v.prev.at, v.prev.version
 	}
+	s.Since = v.since
 	switch {
 	case v.poll == nil:
+		s.Pending = started
 	case v.poll.err != nil:
 		s.Err = v.poll.err.Error()
 	default:

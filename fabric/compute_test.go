@@ -1,6 +1,7 @@
 package fabric
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"slices"
@@ -592,7 +593,7 @@ func TestUnsupportedPlatformIsRefused(t *testing.T) {
 	for _, pl := range []string{"juniper_junos", "/nonexistent/platform.yaml"} {
 		s := &session{spec: SwitchSpec{Name: "x", Platform: pl, Host: "127.0.0.1"},
 			timeout: time.Second, knownHosts: &knownHosts{}}
-		err := s.connect()
+		err := s.connect(context.Background())
 		if err == nil || !strings.Contains(err.Error(), `x: platform "`+pl+`" is not supported`) {
 			t.Fatalf("got %v", err)
 		}

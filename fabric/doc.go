@@ -4,9 +4,13 @@
 //
 // A Monitor keeps one scrapligo network driver per switch (cisco_nxos or cisco_iosxe; the
 // standard Go SSH transport, or the system ssh binary when SwitchSpec.Transport is "system"),
-// open between polls. Every interval it polls all switches at once; each operation is bounded
-// by the timeout, a failed session is closed and reopened at the next round, with backoff
-// when failures repeat. One round runs, per switch:
+// open between polls. Every interval it polls all switches at once and publishes each
+// switch's result as it comes, so a switch that does not answer delays only itself. Opening
+// a session (TCP, SSH handshake, login, shell) is bounded by the connect timeout (Go's SSH
+// client bounds only the TCP connection: the monitor brings its own scrapligo transport);
+// each command by the timeout. A failed session is closed and reopened at the next round,
+// with backoff when failures repeat; stopping the monitor closes the connections of polls
+// in progress. One round runs, per switch:
 //
 //	NX-OS                          IOS
 //	show interface trunk           show interfaces trunk

@@ -57,9 +57,17 @@ type SwitchStatus struct {
 	Platform  string    `json:"platform"`
 	Address   string    `json:"address"` // host:port
 	Reachable bool      `json:"reachable"`
-	Err       string    `json:"error,omitempty"` // why the last poll failed
+	Err       string    `json:"error,omitempty"` // why the last poll failed, as a sentence naming the switch
 	LastPoll  time.Time `json:"last_poll"`       // last successful poll; zero if never
 	Version   string    `json:"version,omitempty"`
+	// Since is when the switch's current state began: when it started answering (Reachable),
+	// when it stopped (the start of its first failed poll since it last answered), or, if it
+	// never answered, when polling started. The console ages it ("not answering for 12s").
+	// Zero only before the monitor starts.
+	Since time.Time `json:"since,omitzero"`
+	// Pending is true until the switch's first poll ends: it has neither answered nor failed
+	// yet (Reachable false, Err empty), and Since is when polling started.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Member is one member link of a DCI port-channel.
@@ -143,13 +151,18 @@ type RTT struct {
 type Health struct {
 	// Configured is false when no switches are configured: the console says so instead of
 	// showing an empty, healthy-looking pane.
-	Configured bool           `json:"configured"`
-	Interval   time.Duration  `json:"poll_interval"`
-	PolledAt   time.Time      `json:"polled_at"` // end of the last poll round
-	Switches   []SwitchStatus `json:"switches"`
-	Trunks     []Trunk        `json:"trunks"`
-	VLANs      []VLANStatus   `json:"vlans"` // sorted by ID
-	RTTs       []RTT          `json:"rtt,omitempty"`
+	Configured bool          `json:"configured"`
+	Interval   time.Duration `json:"poll_interval"`
+	PolledAt   time.Time     `json:"polled_at"` // end of the last poll round; zero before the first
+	// Polling is true while a poll round runs (PollNow, or the interval's): the switches'
+	// results replace the last round's one by one as they come.
+	Polling bool `json:"polling,omitempty"`
+	// PollStarted is when the latest round started: while Polling, the one running.
+	PollStarted time.Time      `json:"poll_started,omitzero"`
+	Switches    []SwitchStatus `json:"switches"`
+	Trunks      []Trunk        `json:"trunks"`
+	VLANs       []VLANStatus   `json:"vlans"` // sorted by ID
+	RTTs        []RTT          `json:"rtt,omitempty"`
 	// Findings are sorted: problems by severity, then findings about local VLANs.
 	Findings []Finding `json:"findings"`
 	Limits   Limits    `json:"limits"`

@@ -10,9 +10,15 @@ import (
 	"github.com/vmcross/vmcross/internal/latest"
 )
 
-// DefaultTimeout bounds each operation on a switch (connecting, logging in, one command)
-// when WithTimeout does not say otherwise.
+// DefaultTimeout bounds each command on a switch, and logging in, when WithTimeout does
+// not say otherwise.
 const DefaultTimeout = 10 * time.Second
+
+// DefaultConnectTimeout bounds opening a session on a switch (the TCP connection, the SSH
+// handshake and login, the shell) when WithConnectTimeout does not say otherwise, and never
+// more than the timeout. A switch on the LAN that has not answered SSH within it is not
+// going to.
+const DefaultConnectTimeout = 5 * time.Second
 
 // Default reconnection backoff: a switch that fails twice in a row is retried after
 // DefaultBackoffMin, then twice as long each time, up to DefaultBackoffMax.
@@ -23,14 +29,16 @@ const (
 
 // Monitor polls the DCI switches over SSH (scrapligo) and keeps the fabric's Health: one
 // session per switch, kept open between polls, every switch polled concurrently each
-// round. Its methods are safe for concurrent use.
+// round. Each switch's result is published as soon as it comes, so a switch that does not
+// answer delays only itself. Its methods are safe for concurrent use.
 type Monitor struct {
-	specs      []SwitchSpec
-	interval   time.Duration
-	timeout    time.Duration
-	backoffMin time.Duration
-	backoffMax time.Duration
-	now        func() time.Time
+	specs          []SwitchSpec
+	interval       time.Duration
+	timeout        time.Duration
+	connectTimeout time.Duration // 0: DefaultConnectTimeout, at most timeout
+	backoffMin     time.Duration
+	backoffMax     time.Duration
+	now            func() time.Time
 
 	sessions   []*session
 	knownHosts *knownHosts
@@ -40,13 +48,16 @@ type Monitor struct {
 	loop       sync.WaitGroup // the poll loop
 	polls      sync.WaitGroup // poll goroutines, which may outlive a round that gave up on them
 
+	stopOnce sync.Once
+	stopBy   time.Time // when stopping gives up on polls cut short; set by stopDeadline
+
 	mu      sync.Mutex
 	closed  bool
 	cancel  context.CancelFunc
-	watched []int
 	last    round                 // input of the latest Health
 	health  *latest.Value[Health] // set under mu, so that it always agrees with last
 	rounds  uint64                // completed poll rounds
+	watched []int
 }
 
 // MonitorOption configures a Monitor.
@@ -62,14 +73,24 @@ func WithInterval(d time.Duration) MonitorOption {
 	}
 }
 
-// WithTimeout bounds each operation on a switch: the TCP connection, the login, each
-// command (default DefaultTimeout; a ping gets 2 s more per echo). A switch that does not
-// answer within it is reported unreachable for that round; a round never waits for a
-// switch longer than twice the timeout plus the ping's allowance.
+// WithTimeout bounds each command on a switch and logging in (default DefaultTimeout; a
+// ping gets 2 s more per echo). A switch that does not answer within it is reported
+// unreachable, and its session is closed and reopened at the next round.
 func WithTimeout(d time.Duration) MonitorOption {
 	return func(m *Monitor) {
 		if d > 0 {
 			m.timeout = d
+		}
+	}
+}
+
+// WithConnectTimeout bounds opening a session: the TCP connection, the SSH handshake and
+// login, the shell (default DefaultConnectTimeout, and never more than the timeout). A
+// switch that accepts TCP and never speaks SSH is reported as not answering after it.
+func WithConnectTimeout(d time.Duration) MonitorOption {
+	return func(m *Monitor) {
+		if d > 0 {
+			m.connectTimeout = d
 		}
 	}
 }
@@ -104,18 +125,25 @@ func NewMonitor(specs []SwitchSpec, opts ...MonitorOption) *Monitor {
 		o(m)
 	}
 	m.backoffMax = max(m.backoffMax, m.backoffMin)
+	if m.connectTimeout == 0 {
+		m.connectTimeout = DefaultConnectTimeout
+	}
+	m.connectTimeout = min(m.connectTimeout, m.timeout)
 	for _, spec := range m.specs {
-		m.sessions = append(m.sessions, &session{spec: spec, timeout: m.timeout,
+		m.sessions = append(m.sessions, &session{spec: spec, timeout: m.timeout, connectTimeout: m.connectTimeout,
 			backoffMin: m.backoffMin, backoffMax: m.backoffMax, knownHosts: m.knownHosts})
 	}
-	m.last = round{specs: m.specs, interval: m.interval}
+	n := len(m.specs)
+	m.last = round{specs: m.specs, interval: m.interval, polls: make([]*switchPoll, n),
+		prev: make([]*switchPoll, n), since: make([]time.Time, n)}
 	m.health = latest.New(compute(m.last))
 	return m
 }
 
 // Start polls every switch at once, then again every interval, until ctx ends or Close.
 // It returns at once; calls after the first, or after Close, do nothing. With no switches
-// configured it polls nothing.
+// configured it polls nothing. From Start on, the Health says a round is running
+// (Health.Polling) and each switch not yet heard from is Pending, with Since set.
 func (m *Monitor) Start(ctx context.Context) {
 	m.startOnce.Do(func() {
 		m.mu.Lock()
@@ -125,8 +153,13 @@ func (m *Monitor) Start(ctx context.Context) {
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		m.cancel = cancel
+		// The first round starts now: say so before its goroutine runs, so that no Health
+		// read after Start lacks the time the switches' ages count from.
+		t := m.now()
+		m.last.pollingSince, m.last.started, m.last.polling = t, t, true
+		m.health.Set(compute(m.last))
 		m.loop.Add(1)
-		go m.run(ctx)
+		go m.run(ctx, t)
 	})
 }
 
@@ -136,9 +169,10 @@ func (m *Monitor) Health() Health {
 }
 
 // Subscribe returns a channel that first carries the current Health and then each newer
-// one: after every poll round and every Watch that changes the VLANs. A slow reader misses
-// intermediate values (it always gets the latest) and never blocks the monitor. The
-// channel is closed when ctx ends or the monitor is closed.
+// one: when a poll round starts, as each switch's result comes, when the round ends, and
+// after every Watch that changes the VLANs. A slow reader misses intermediate values (it
+// always gets the latest) and never blocks the monitor. The channel is closed when ctx ends
+// or the monitor is closed.
 func (m *Monitor) Subscribe(ctx context.Context) <-chan Health {
 	return m.health.Subscribe(ctx)
 }
@@ -170,9 +204,9 @@ func (m *Monitor) PollNow() {
 }
 
 // Close stops polling, logs out of every switch, ends every subscription and removes the
-// monitor's temporary files. It is safe to call more than once. It waits for a poll in
-// progress at most about one operation timeout: a switch that hangs even then is
-// abandoned.
+// monitor's temporary files. It is safe to call more than once. A poll in progress is cut
+// short: its connection is closed (a switch that hangs, or never answered SSH, does not
+// hold Close up).
 func (m *Monitor) Close() {
 	m.closeOnce.Do(func() {
 		m.startOnce.Do(func() {}) // a later Start does nothing
@@ -185,34 +219,52 @@ func (m *Monitor) Close() {
 		}
 		m.health.Close()
 		m.loop.Wait() // the poll loop logs out of the switches as it ends
-		m.waitPolls(m.timeout + time.Second)
+		m.waitPolls(m.stopDeadline())
 		m.closeSessions() // those the loop did not: it never ran, or a poll outlived it
 		m.knownHosts.remove()
 	})
 }
 
-// run is the poll loop. When ctx ends it logs out of every switch.
-func (m *Monitor) run(ctx context.Context) {
+// closeWait is how long stopping waits for polls that were cut short to end. Closing their
+// connection ends them at once with the standard transport, and the system transport's
+// ssh is killed; but while that ssh logs in, it is out of reach (scrapligo holds it) and
+// is abandoned: it ends within the connect timeout, or the timeout.
+const closeWait = 500 * time.Millisecond
+
+// stopDeadline is when stopping gives up on polls: closeWait after the first call.
+func (m *Monitor) stopDeadline() time.Time {
+	m.stopOnce.Do(func() { m.stopBy = time.Now().Add(closeWait) })
+	return m.stopBy
+}
+
+// run is the poll loop; the first round started at first. When ctx ends it logs out of
+// every switch.
+func (m *Monitor) run(ctx context.Context, first time.Time) {
 	defer m.loop.Done()
 	defer func() {
-		m.waitPolls(m.timeout + time.Second)
+		m.waitPolls(m.stopDeadline())
 		m.closeSessions()
 	}()
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(m.interval)
+	timer.Stop()
 	defer timer.Stop()
+	start := first
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-m.pollNow:
+		if start.IsZero() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			case <-m.pollNow:
+			}
+			start = m.now()
 		}
-		start := m.now()
-		m.pollRound(ctx)
+		m.pollRound(ctx, start)
 		if ctx.Err() != nil {
 			return
 		}
 		timer.Reset(max(m.interval-m.now().Sub(start), 0))
+		start = time.Time{}
 	}
 }
 
@@ -222,22 +274,39 @@ type pollResult struct {
 	p *switchPoll
 }
 
-// pollRound polls every switch concurrently and publishes the new Health. It waits for a
-// switch at most roundBudget (scrapligo bounds each command and the login by the timeout;
-// this also bounds what it cannot, such as an SSH handshake that never ends). A switch
-// still busy with an earlier round is reported as not answering.
-func (m *Monitor) pollRound(ctx context.Context) {
-	started := m.now()
+// pollRound polls every switch concurrently. It publishes the Health when it starts
+// (Health.Polling), as each switch's result comes, and when it ends (Health.PolledAt).
+// Opening a session and each command are bounded (see WithTimeout, WithConnectTimeout);
+// the round still waits for a switch at most roundBudget, should something else hang. A
+// switch still busy with an earlier round is reported as not answering. started is when
+// the round started (zero: now).
+func (m *Monitor) pollRound(ctx context.Context, started time.Time) {
+	if started.IsZero() {
+		started = m.now()
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	if m.last.pollingSince.IsZero() {
+		m.last.pollingSince = started
+	}
+	m.last.started, m.last.polling = started, true
+	m.health.Set(compute(m.last))
+	m.mu.Unlock()
+
 	results := make(chan pollResult, len(m.sessions))
-	polls := make([]*switchPoll, len(m.sessions))
-	pending := 0
+	pending := make([]bool, len(m.sessions))
+	waiting := 0
 	for i, s := range m.sessions {
 		if !s.acquire() {
-			polls[i] = &switchPoll{at: m.now(), err: &switchError{sw: s.spec.Name,
-				msg: "no answer: the previous poll is still waiting on the switch"}}
+			m.record(i, &switchPoll{started: started, at: m.now(), err: &switchError{sw: s.spec.Name,
+				msg: "no answer: the previous poll is still waiting on the switch"}})
 			continue
 		}
-		pending++
+		pending[i] = true
+		waiting++
 		m.polls.Add(1)
 		go func() {
 			defer m.polls.Done()
@@ -252,11 +321,12 @@ func (m *Monitor) pollRound(ctx context.Context) {
 	deadline := time.NewTimer(m.roundBudget())
 	defer deadline.Stop()
 wait:
-	for pending > 0 {
+	for waiting > 0 {
 		select {
 		case r := <-results:
-			polls[r.i] = r.p
-			pending--
+			pending[r.i] = false
+			waiting--
+			m.record(r.i, r.p)
 		case <-deadline.C:
 			break wait
 		case <-ctx.Done():
@@ -264,49 +334,68 @@ wait:
 		}
 	}
 	at := m.now()
-	for i, p := range polls {
-		if p == nil {
-			polls[i] = &switchPoll{at: at, err: &switchError{sw: m.specs[i].Name,
-				msg: "no answer within " + m.roundBudget().String() + "; still waiting on the switch"}}
-		}
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return
 	}
-	prev := m.lastGood()
-	m.last = round{specs: m.specs, interval: m.interval, started: started, at: at, polls: polls, prev: prev,
-		watched: m.watched}
+	for i, still := range pending {
+		if still {
+			m.recordLocked(i, &switchPoll{started: started, at: at, err: &switchError{sw: m.specs[i].Name,
+				msg: "no answer within " + m.roundBudget().String() + "; still waiting on the switch"}})
+		}
+	}
+	m.last.at, m.last.polling = at, false
 	m.rounds++
 	m.health.Set(compute(m.last))
 }
 
-// roundBudget is how long a round waits for a switch's poll.
-func (m *Monitor) roundBudget() time.Duration { return 2*m.timeout + pingAllowance }
-
-// lastGood is, for each switch, its last successful poll before the round being
-// computed. Callers hold mu.
-func (m *Monitor) lastGood() []*switchPoll {
-	out := make([]*switchPoll, len(m.specs))
-	for i := range m.specs {
-		if i < len(m.last.polls) && m.last.polls[i] != nil && m.last.polls[i].err == nil {
-			out[i] = m.last.polls[i]
-		} else if i < len(m.last.prev) {
-			out[i] = m.last.prev[i]
-		}
+// record publishes one switch's poll.
+func (m *Monitor) record(i int, p *switchPoll) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
 	}
-	return out
+	m.recordLocked(i, p)
+	m.health.Set(compute(m.last))
 }
 
-// waitPolls waits for running polls, at most d.
-func (m *Monitor) waitPolls(d time.Duration) {
+// recordLocked makes p the switch's latest poll: the one before it becomes its last good
+// poll if it succeeded, and Since moves when the switch starts or stops answering. Callers
+// hold mu.
+func (m *Monitor) recordLocked(i int, p *switchPoll) {
+	r := &m.last
+	old := r.polls[i]
+	wasOK := old != nil && old.err == nil
+	if wasOK {
+		r.prev[i] = old
+	}
+	r.polls[i] = p
+	switch ok := p.err == nil; {
+	case ok && !wasOK:
+		r.since[i] = p.at // answering since now
+	case !ok && (wasOK || old == nil):
+		// Not answering since this attempt began; since polling began if it never answered.
+		r.since[i] = p.started
+		if r.prev[i] == nil && !r.pollingSince.IsZero() {
+			r.since[i] = r.pollingSince
+		}
+	}
+}
+
+// roundBudget is how long a round waits for a switch's poll. Opening the session and each
+// command are bounded on their own; this bounds whatever else might hang.
+func (m *Monitor) roundBudget() time.Duration { return m.connectTimeout + 2*m.timeout + pingAllowance }
+
+// waitPolls waits for running polls, at most until deadline.
+func (m *Monitor) waitPolls(deadline time.Time) {
 	done := make(chan struct{})
 	go func() {
 		m.polls.Wait()
 		close(done)
 	}()
-	t := time.NewTimer(d)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
 	case <-done:

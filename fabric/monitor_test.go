@@ -44,24 +44,30 @@ func startMonitor(t *testing.T, specs []SwitchSpec, opts ...MonitorOption) *Moni
 	return m
 }
 
-// roundAfter asks for a round and returns the Health of the first poll round that
-// started after t0: a change made before t0 must show in it.
+// roundAfter asks for a round and returns the Health at the end of the first poll round
+// that started after t0: a change made before t0 must show in it.
 func roundAfter(t *testing.T, m *Monitor, t0 time.Time) Health {
 	t.Helper()
 	m.PollNow()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		m.mu.Lock()
-		started, h := m.last.started, m.health.Get()
+		started, polling, h := m.last.started, m.last.polling, m.health.Get()
 		m.mu.Unlock()
-		if started.After(t0) {
+		if started.After(t0) && !polling {
 			waitIdle(m)
 			return h
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	t.Fatalf("no poll round started after %s within 30s", t0.Format(time.StampMicro))
+	t.Fatalf("no poll round started after %s and ended within 30s", t0.Format(time.StampMicro))
 	return Health{}
+}
+
+// inRound reports whether t is within h's latest poll round: when a switch's attempt in it
+// began, say.
+func inRound(h Health, t time.Time) bool {
+	return !t.Before(h.PollStarted) && !t.After(h.PolledAt)
 }
 
 // waitIdle waits until no round is pending or running, so that a test's next change is
@@ -291,10 +297,15 @@ func TestMonitorDropMidOutput(t *testing.T) {
 	within(t, m, 3, "healthy", healthy)
 
 	must(t, f.SetDropMidOutput(miaDist, true))
-	h := roundAfter(t, m, time.Now())
+	t0 := time.Now()
+	h := roundAfter(t, m, t0)
 	s := switchOf(h, miaDist)
 	if s.Reachable || !strings.HasPrefix(s.Err, "mia-dist-c6k-01: connection lost during") {
 		t.Fatalf("switch %+v", s)
+	}
+	// Not answering since the round that lost it began; it last answered before.
+	if !inRound(h, s.Since) || !s.LastPoll.Before(t0) {
+		t.Errorf("since %v, last poll %v, round started %v", s.Since, s.LastPoll, h.PollStarted)
 	}
 	for _, o := range h.Switches {
 		if o.Name != miaDist && !o.Reachable {
@@ -322,9 +333,10 @@ func TestMonitorUnresponsiveSwitch(t *testing.T) {
 	h := roundAfter(t, m, t0)
 	took := time.Since(t0)
 	s := switchOf(h, atlEdge)
-	if s.Reachable || !strings.Contains(s.Err, "no answer") {
-		t.Fatalf("switch %+v", s)
+	if s.Reachable || !strings.Contains(s.Err, "no answer") || !inRound(h, s.Since) || s.LastPoll.IsZero() {
+		t.Fatalf("switch %+v (round started %v)", s, h.PollStarted)
 	}
+	since := s.Since
 	t.Logf("round with a hung switch ended after %s: %s", took.Round(time.Millisecond), s.Err)
 	if took > 10*timeout {
 		t.Errorf("the round waited %s on a hung switch (timeout %s)", took, timeout)
@@ -335,9 +347,10 @@ func TestMonitorUnresponsiveSwitch(t *testing.T) {
 		}
 	}
 	// Still hung: the reconnection (login, then no prompt) fails within the timeout too.
+	// It has not been answering since the first failed round.
 	h = roundAfter(t, m, time.Now())
-	if s := switchOf(h, atlEdge); s.Reachable {
-		t.Errorf("hung switch reachable: %+v", s)
+	if s := switchOf(h, atlEdge); s.Reachable || !s.Since.Equal(since) {
+		t.Errorf("hung switch: %+v, want not answering since %v", s, since)
 	}
 	must(t, f.SetUnresponsive(atlEdge, false))
 	within(t, m, 10, "recovery", healthy)
@@ -347,7 +360,7 @@ func TestMonitorUnresponsiveSwitch(t *testing.T) {
 	roundAfter(t, m, time.Now())
 	t0 = time.Now()
 	m.Close()
-	if d := time.Since(t0); d > 10*timeout {
+	if d := time.Since(t0); d > 2*time.Second {
 		t.Errorf("Close took %s", d)
 	}
 }

@@ -4,3 +4,6 @@ package fabric
 
 // reapSSH does nothing where scrapligo's system transport (a pty) does not run.
 func reapSSH(int) {}
+
+// killSSH does nothing where scrapligo's system transport (a pty) does not run.
+func killSSH(int) {}

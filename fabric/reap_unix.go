@@ -21,3 +21,11 @@ func reapSSH(pid int) {
 		}
 	}()
 }
+
+// killSSH kills the ssh process pid of an open system transport, to cut a poll short. The
+// session reaps it when it closes the driver.
+func killSSH(pid int) {
+	if pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}

@@ -1,6 +1,7 @@
 package fabric
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,11 +69,18 @@ func pingCommand(platform, target string) string {
 //
 // Only the goroutine that holds busy touches the fields below it.
 type session struct {
-	spec       SwitchSpec
-	timeout    time.Duration
-	backoffMin time.Duration
-	backoffMax time.Duration
-	knownHosts *knownHosts
+	spec           SwitchSpec
+	timeout        time.Duration // each command, and logging in
+	connectTimeout time.Duration // TCP, SSH handshake, login and shell
+	backoffMin     time.Duration
+	backoffMax     time.Duration
+	knownHosts     *knownHosts
+
+	// What abort closes, from any goroutine: the standard transport being opened or in use,
+	// or the system transport's ssh once it runs.
+	liveMu  sync.Mutex
+	live    *sshTransport
+	livePID int
 
 	busy atomic.Bool
 
@@ -91,10 +99,15 @@ func (s *session) release() { s.busy.Store(false) }
 // poll reads everything the Health needs from the switch. The caller holds the session.
 // A failure to connect, a lost connection or a timeout ends the poll with err set and the
 // driver closed; a command the switch rejects or whose output does not parse is recorded
-// in failed and the poll goes on.
+// in failed and the poll goes on. When ctx ends, the poll's connection is closed at once
+// (abort): the poll then ends with "polling stopped".
 func (s *session) poll(ctx context.Context, now func() time.Time) *switchPoll {
-	p := &switchPoll{failed: map[string]error{}}
+	p := &switchPoll{failed: map[string]error{}, started: now()}
+	defer context.AfterFunc(ctx, s.abort)()
 	fail := func(err error) *switchPoll {
+		if ctx.Err() != nil {
+			err = &switchError{sw: s.spec.Name, msg: "polling stopped", err: ctx.Err()}
+		}
 		s.failures++
 		s.lastErr = err
 		s.retryAt = now().Add(s.backoff())
@@ -109,7 +122,10 @@ func (s *session) poll(ctx context.Context, now func() time.Time) *switchPoll {
 			p.at = t
 			return p
 		}
-		if err := s.connect(); err != nil {
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+		if err := s.connect(ctx); err != nil {
 			return fail(err)
 		}
 	}
@@ -294,17 +310,20 @@ func refusal(r *response.Response) string {
 	return strings.TrimSpace(r.Failed.Error())
 }
 
-// connect opens a new driver and reads the switch's version.
-func (s *session) connect() error {
+// connect opens a new driver and reads the switch's version. Opening the session is
+// bounded by the connect timeout; ctx ending stops a dial in progress (and abort, called
+// when it ends, closes the rest).
+func (s *session) connect(ctx context.Context) error {
 	if s.spec.Platform != NXOS && s.spec.Platform != IOSXE {
 		// scrapligo would look for a definition file, or a URL, by that name.
 		return &switchError{sw: s.spec.Name, msg: fmt.Sprintf("platform %q is not supported: use %s or %s",
 			s.spec.Platform, NXOS, IOSXE)}
 	}
-	opts, err := s.options()
+	opts, tr, err := s.options(ctx)
 	if err != nil {
 		return err
 	}
+	s.setLive(tr, 0)
 	// What the switch (or ssh) prints while we log in: with the system transport, ssh's
 	// own message ("Host key verification failed.") is the only account of a failure, and
 	// scrapligo may drop it when ssh exits at once.
@@ -322,10 +341,12 @@ func (s *session) connect() error {
 		// Open closes the channel itself when login or on-open fails, but not when the
 		// transport fails to open; closing again is harmless.
 		_ = d.Driver.Close()
+		s.setLive(nil, 0)
 		reapSSH(sshPID(d))
 		return s.describeLogin(err, transcript.String())
 	}
 	transcript.stop()
+	s.setLive(tr, sshPID(d))
 	s.drv = d
 	s.version = ""
 	r, err := d.SendCommand("show version")
@@ -349,6 +370,7 @@ func (s *session) closeDriver(graceful bool) {
 	}
 	d := s.drv
 	s.drv = nil
+	s.setLive(nil, 0) // before the ssh process is reaped: abort must never kill a reused pid
 	defer reapSSH(sshPID(d))
 	if graceful {
 		_ = d.Close() // may be io.EOF after "exit": the switch hung up first
@@ -357,8 +379,30 @@ func (s *session) closeDriver(graceful bool) {
 	_ = d.Driver.Close()
 }
 
-// options builds the scrapligo options for the switch.
-func (s *session) options() ([]util.Option, error) {
+// setLive records what abort closes.
+func (s *session) setLive(tr *sshTransport, pid int) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	s.live, s.livePID = tr, pid
+}
+
+// abort closes the session's connection from another goroutine, so that the poll using it
+// fails at once: the standard transport's TCP connection (or dial), the system transport's
+// ssh process. It does not touch the driver, which only the poll's goroutine uses.
+func (s *session) abort() {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	if s.live != nil {
+		s.live.abort()
+	}
+	if s.livePID > 0 {
+		killSSH(s.livePID)
+	}
+}
+
+// options builds the scrapligo options for the switch, and with the standard transport
+// the transport itself (sshTransport), which bounds the SSH handshake.
+func (s *session) options(ctx context.Context) ([]util.Option, *sshTransport, error) {
 	port := s.spec.Port
 	if port == 0 {
 		port = 22
@@ -367,9 +411,10 @@ func (s *session) options() ([]util.Option, error) {
 	if s.spec.Transport == transport.SystemTransport {
 		tt = transport.SystemTransport
 	}
+	connect := cmp.Or(s.connectTimeout, s.timeout)
 	// The system transport hands ssh whole seconds (ConnectTimeout, ServerAliveInterval):
 	// less than one would mean none.
-	socket := max(s.timeout, time.Second).Round(time.Second)
+	socket := max(connect, time.Second).Round(time.Second)
 	opts := []util.Option{
 		options.WithPort(port),
 		options.WithAuthUsername(s.spec.Username),
@@ -378,30 +423,80 @@ func (s *session) options() ([]util.Option, error) {
 		options.WithTimeoutOps(s.timeout),
 		options.WithTimeoutSocket(socket),
 	}
+	if tt == transport.StandardTransport {
+		cb, algos, err := s.hostKeyCheck(port)
+		if err != nil {
+			return nil, nil, err
+		}
+		tr := newSSHTransport(ctx, connect, s.spec.Username, s.spec.Password, cb, algos)
+		return append(opts, options.WithCustomTransport(tr)), tr, nil
+	}
 	switch {
 	case s.spec.InsecureHostKey:
 		opts = append(opts, options.WithAuthNoStrictKey())
 	case s.spec.HostKey != "":
-		path, algos, err := s.knownHosts.pin(s.spec.Host, port, s.spec.HostKey)
+		path, _, err := s.knownHosts.pin(s.spec.Host, port, s.spec.HostKey)
 		if err != nil {
-			return nil, fmt.Errorf("%s: host key: %w", s.spec.Name, err)
+			return nil, nil, fmt.Errorf("%s: host key: %w", s.spec.Name, err)
 		}
 		opts = append(opts, options.WithSSHKnownHostsFile(path))
-		if tt == transport.StandardTransport {
-			// Ask for the pinned key's type, or Go's SSH client may negotiate another type
-			// the switch also has and reject it as a mismatch.
-			opts = append(opts, options.WithStandardTransportHostKeyAlgorithms(algos))
-		}
 	case s.spec.KnownHostsFile != "":
-		if _, err := os.Stat(s.spec.KnownHostsFile); err != nil {
-			return nil, fmt.Errorf("%s: cannot read known_hosts file %s: %w", s.spec.Name, s.spec.KnownHostsFile,
-				errors.Unwrap(err))
+		if err := s.checkKnownHostsFile(); err != nil {
+			return nil, nil, err
 		}
 		opts = append(opts, options.WithSSHKnownHostsFile(s.spec.KnownHostsFile))
 	default:
 		opts = append(opts, options.WithSSHKnownHostsFileSystem())
 	}
-	return opts, nil
+	return opts, nil, nil
+}
+
+// hostKeyCheck is how the standard transport checks the switch's host key: nil (any key)
+// with insecure_host_key, else a known_hosts file (the pinned key's, the configured one,
+// or the user's or the system's), and the host key algorithms to ask for.
+func (s *session) hostKeyCheck(port int) (gossh.HostKeyCallback, []string, error) {
+	var path string
+	var algos []string
+	switch {
+	case s.spec.InsecureHostKey:
+		return nil, nil, nil
+	case s.spec.HostKey != "":
+		var err error
+		path, algos, err = s.knownHosts.pin(s.spec.Host, port, s.spec.HostKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: host key: %w", s.spec.Name, err)
+		}
+		// algos: ask for the pinned key's type, or Go's SSH client may negotiate another
+		// type the switch also has and reject it as a mismatch.
+	case s.spec.KnownHostsFile != "":
+		if err := s.checkKnownHostsFile(); err != nil {
+			return nil, nil, err
+		}
+		path = s.spec.KnownHostsFile
+	default:
+		for _, p := range []string{"~/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"} {
+			if resolved, err := util.ResolveFilePath(p); err == nil {
+				path = resolved
+				break
+			}
+		}
+		if path == "" {
+			return nil, nil, s.describeLogin(util.ErrFileNotFoundError, "")
+		}
+	}
+	cb, err := knownHostsCallback(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: cannot read known_hosts file %s: %w", s.spec.Name, path, err)
+	}
+	return cb, algos, nil
+}
+
+func (s *session) checkKnownHostsFile() error {
+	if _, err := os.Stat(s.spec.KnownHostsFile); err != nil {
+		return fmt.Errorf("%s: cannot read known_hosts file %s: %w", s.spec.Name, s.spec.KnownHostsFile,
+			errors.Unwrap(err))
+	}
+	return nil
 }
 
 // backoff is how long to wait before reconnecting after s.failures consecutive failures:
@@ -433,8 +528,20 @@ func (s *session) explain(during string, err error, said string) error {
 		msg += " (" + last + ")"
 	}
 	low := strings.ToLower(err.Error() + "\n" + said)
+	sshSaid := strings.ToLower(lastLine(said)) // the system transport's ssh
+	connect := cmp.Or(s.connectTimeout, s.timeout)
+	var ce *connectError
 	var what string
 	switch {
+	case errors.Is(err, errAborted):
+		what = "polling stopped"
+	case errors.As(err, &ce):
+		what = ce.Error()
+	case during == "" && strings.Contains(sshSaid, "connect to host") && strings.Contains(sshSaid, "timed out"):
+		what = (&connectError{addr: addr, timeout: connect, stage: "tcp"}).Error()
+	case during == "" && strings.Contains(sshSaid, "timed out"):
+		// "Connection timed out during banner exchange", "Connection to ... timed out"
+		what = (&connectError{addr: addr, timeout: connect, stage: "ssh"}).Error()
 	case errors.Is(err, util.ErrTimeoutError) && during != "":
 		what = fmt.Sprintf("no answer to %s within %s; the session was closed and will be reopened", during, s.timeout)
 	case errors.Is(err, util.ErrTimeoutError):
@@ -453,7 +560,7 @@ func (s *session) explain(during string, err error, said string) error {
 	case errors.Is(err, syscall.ECONNREFUSED), strings.Contains(low, "connection refused"):
 		what = fmt.Sprintf("cannot connect to %s: connection refused", addr)
 	case isTimeout(err):
-		what = fmt.Sprintf("cannot connect to %s: no answer within %s", addr, s.timeout)
+		what = fmt.Sprintf("cannot connect to %s: no answer within %s", addr, connect)
 	case during != "" && (errors.Is(err, util.ErrConnectionError) || errors.Is(err, io.EOF) ||
 		strings.Contains(low, "input/output error") || errors.Is(err, net.ErrClosed)):
 		what = fmt.Sprintf("connection lost during %s: the switch closed the session; reconnecting at the next poll", during)

@@ -1,6 +1,7 @@
 package fabric
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,12 +54,12 @@ func TestSystemTransportLeavesNoZombies(t *testing.T) {
 		s := &session{spec: specs[i%len(specs)], timeout: 5 * time.Second, knownHosts: kh}
 		if i == 3 {
 			s.spec.Password = "wrong"
-			if err := s.connect(); err == nil {
+			if err := s.connect(context.Background()); err == nil {
 				t.Fatal("login with a wrong password succeeded")
 			}
 			continue
 		}
-		must(t, s.connect())
+		must(t, s.connect(context.Background()))
 		if sshPID(s.drv) == 0 {
 			t.Fatal("no ssh process found in scrapligo's system transport")
 		}

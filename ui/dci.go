@@ -78,6 +78,8 @@ type switchView struct {
 	err       string
 	reachable bool
 	lastPoll  time.Time
+	since     time.Time // when its current state began (answering, or not)
+	pending   bool      // its first poll has not ended yet
 }
 
 type trunkView struct {
@@ -134,6 +136,7 @@ func newDCIView(s model.State) *dciView {
 	for _, sw := range h.Switches {
 		d.switches = append(d.switches, switchView{
 			name: clean(sw.Name), err: strings.TrimSpace(clean(sw.Err)), reachable: sw.Reachable, lastPoll: sw.LastPoll,
+			since: sw.Since, pending: sw.Pending,
 			localPort: loopbackPort(sw.Address),
 		})
 	}

@@ -312,6 +312,8 @@ func (f FabricPane) verdict(now time.Time, stale, strip bool) seg {
 		dci = ""
 	}
 	switch {
+	case stale && d.health.PolledAt.IsZero() && d.health.Polling && !d.health.PollStarted.IsZero():
+		return seg{st.warn, glyphStale + " first poll running " + age(now.Sub(d.health.PollStarted))}
 	case stale && d.health.PolledAt.IsZero():
 		return seg{st.warn, glyphStale + " waiting for the first poll"}
 	case stale:
@@ -330,8 +332,13 @@ func (f FabricPane) verdict(now time.Time, stale, strip bool) seg {
 
 func (f FabricPane) verdictLine(w int, now time.Time, stale bool) string {
 	st := f.common.inks.fabric
-	right := seg{st.muted, "polled " + age(now.Sub(f.dci.health.PolledAt)) + " ago"}
-	if stale {
+	h := f.dci.health
+	right := seg{st.muted, "polled " + age(now.Sub(h.PolledAt)) + " ago"}
+	switch {
+	case h.Polling && !h.PollStarted.IsZero() && !h.PolledAt.IsZero():
+		// A poll is running (r, or the interval): say so, so a presenter sees r work.
+		right = seg{st.text, "polling… " + age(now.Sub(h.PollStarted))}
+	case stale:
 		right = seg{st.warn, "VLAN marks off"}
 	}
 	return pair(w, []seg{f.verdict(now, stale, false)}, right)
@@ -455,6 +462,10 @@ func (f FabricPane) switchState(i int, now time.Time) (glyph, right seg) {
 	switch {
 	case f.dci.answering(i, now):
 		return seg{st.ok, glyphOK}, seg{st.muted, age(ago) + " ago"}
+	case sw.pending && !sw.since.IsZero():
+		return seg{st.warn, glyphStale}, seg{st.warn, "connecting " + age(now.Sub(sw.since))}
+	case !sw.reachable && !sw.since.IsZero():
+		return seg{st.bad, glyphBad}, seg{st.bad, "not answering " + age(now.Sub(sw.since))}
 	case sw.lastPoll.IsZero():
 		return seg{st.bad, glyphBad}, seg{st.bad, "STALE never polled"}
 	case !sw.reachable:
@@ -690,6 +701,9 @@ func (f FabricPane) severityGlyph(s fabric.Severity) seg {
 	return seg{st.muted, glyphInfo}
 }
 
+// glyphPolling marks the strip while a poll of the switches is running.
+const glyphPolling = "⟳"
+
 // StripView is the pane as one line of w cells, for narrow terminals: the verdict, the RTT
 // and how many VLANs in use the DCI carries, shortened to fit.
 func (f FabricPane) StripView(w int) string {
@@ -705,6 +719,9 @@ func (f FabricPane) StripView(w int) string {
 	now := f.common.Now()
 	stale := d.health.Stale(now)
 	v := f.verdict(now, stale, true)
+	if d.health.Polling {
+		label.text += " " + glyphPolling // r shows at once, on the narrowest screen too
+	}
 	if stale {
 		if s := f.firstFit(w, label,
 			[]seg{v, {st.muted, "  VLAN marks off until the switches answer"}},

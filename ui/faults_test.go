@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -88,5 +89,38 @@ func TestHiddenIgnoresKeysAndComesBackFromTop(t *testing.T) {
 	m = update(t, m, tea.WindowSizeMsg{Width: 50, Height: 10})
 	if _, cmd := press(t, m, "q"); !isQuit(cmd) {
 		t.Error("q does not quit while hidden")
+	}
+}
+
+// r shows: while a poll runs the pane says "polling…" and the strip carries ⟳; after it,
+// "polled 0s ago". A switch that never speaks SSH reads "not answering" with its age, one
+// still on its first poll "connecting", never a blank age.
+func TestFabricPollingAndSilentSwitch(t *testing.T) {
+	h := healthyFabric()
+	h.Polling, h.PollStarted = true, testNow.Add(-1*time.Second)
+	h.Switches[1].Reachable, h.Switches[1].LastPoll = false, time.Time{}
+	h.Switches[1].Err = "accepted the connection but gave no SSH answer within 5s"
+	h.Switches[1].Since = testNow.Add(-12 * time.Second)
+	h.Switches[2].Reachable, h.Switches[2].LastPoll, h.Switches[2].Pending = false, time.Time{}, true
+	h.Switches[2].Since = testNow.Add(-2 * time.Second)
+	wide := newTestModel(t, newFakeEngine(withFabric(h)()), 160, 48)
+	pane := wide.main.fabric.View()
+	for _, want := range []string{"polling… 1s", "not answering 12s", "connecting 2s"} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("fabric pane lacks %q:\n%s", want, pane)
+		}
+	}
+	if full := pressAll(t, wide, "tab", "tab").main.fabric.View(); !strings.Contains(full, "no SSH answer within 5s") {
+		t.Errorf("the focused fabric pane does not say why the switch is silent:\n%s", full)
+	}
+	narrow := newTestModel(t, newFakeEngine(withFabric(h)()), 80, 24)
+	if strip := narrow.main.fabric.StripView(80); !strings.Contains(strip, "DCI ⟳") {
+		t.Errorf("strip does not show the poll: %q", strip)
+	}
+	h.Polling = false
+	h.PolledAt = testNow
+	done := newTestModel(t, newFakeEngine(withFabric(h)()), 160, 48)
+	if pane := done.main.fabric.View(); !strings.Contains(pane, "polled 0s ago") || strings.Contains(pane, "polling") {
+		t.Errorf("after the poll:\n%s", pane)
 	}
 }

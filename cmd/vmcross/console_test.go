@@ -72,21 +72,29 @@ func TestFabricStatusJSONOnLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h fabric.Health
-	if err := json.Unmarshal([]byte(out), &h); err != nil {
+	var st statusJSON
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if !h.Configured || len(h.Switches) != 4 || len(h.Trunks) != 4 || len(h.RTTs) != 2 {
-		t.Fatalf("health: %d switches, %d trunks, %d RTTs", len(h.Switches), len(h.Trunks), len(h.RTTs))
+	h := st.Health
+	if st.Verdict != verdictHealthy || st.ExitCode != 0 || len(st.NotAnswering) != 0 {
+		t.Errorf("verdict %q, exit code %d, not answering %q", st.Verdict, st.ExitCode, st.NotAnswering)
+	}
+	if !h.Configured || len(h.Switches) != 4 || len(h.Trunks) != 4 || len(st.RTTs) != 2 {
+		t.Fatalf("health: %d switches, %d trunks, %d RTTs", len(h.Switches), len(h.Trunks), len(st.RTTs))
+	}
+	if d, err := time.ParseDuration(st.Interval); err != nil || d <= 0 {
+		t.Errorf("poll_interval %q", st.Interval)
 	}
 	for _, sw := range h.Switches {
-		if !sw.Reachable {
-			t.Errorf("%s unreachable: %s", sw.Name, sw.Err)
+		if !sw.Reachable || sw.Since.IsZero() {
+			t.Errorf("%s unreachable: %s (since %v)", sw.Name, sw.Err, sw.Since)
 		}
 	}
-	for _, r := range h.RTTs {
-		if !r.OK || r.Avg < time.Millisecond || r.Avg > 5*time.Millisecond {
-			t.Errorf("RTT %s→%s = %v, want about the lab's 2 ms", r.From, r.To, r.Avg)
+	for _, r := range st.RTTs {
+		avg, err := time.ParseDuration(r.Avg)
+		if !r.OK || err != nil || avg < time.Millisecond || avg > 5*time.Millisecond {
+			t.Errorf("RTT %s→%s = %q, want about the lab's 2 ms", r.From, r.To, r.Avg)
 		}
 	}
 	for _, id := range []int{100, 110, 120, 130, 140, 150} {
@@ -98,8 +106,8 @@ func TestFabricStatusJSONOnLab(t *testing.T) {
 		t.Errorf("VLAN 300 (DMZ) should be not carried, local, with a reason: %+v", v)
 	}
 	// fabric's verdict is in the JSON: the DMZ, local to each site, is no problem.
-	if h.Verdict != (fabric.Verdict{}) || h.Limits != fabric.DefaultLimits() {
-		t.Errorf("verdict %+v, limits %+v: want healthy, the default limits", h.Verdict, h.Limits)
+	if st.DCI != (fabric.Verdict{}) || st.Limits.RTTBudget != fabric.RTTBudget.String() || st.Limits.RTTLimit != fabric.RTTLimit.String() {
+		t.Errorf("verdict %+v, limits %+v: want healthy, the default limits", st.DCI, st.Limits)
 	}
 
 	text, _, err := run(t, "fabric", "status", "--lab")

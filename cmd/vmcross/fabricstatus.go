@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,9 +24,24 @@ func newFabricStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Poll every switch once and print the DCI's health",
-		Long: `Poll every configured switch once, the way the console does, and print each switch,
+		Long: fmt.Sprintf(`Poll every configured switch once, the way the console does, and print each switch,
 each DCI trunk, the RTT across the DCI, whether every VLAN in use by a VM is carried end to
-end (and why not), and the findings preflight will use.`,
+end (and why not), and the findings preflight will use.
+
+A switch that does not answer is given up on after the connect timeout (%v: TCP, SSH
+handshake, login) or a command's timeout (%v); SIGINT or SIGTERM stops the command within
+a second.
+
+Exit status:
+  0  healthy: every switch answered and the DCI has no problem
+  3  problems found: the DCI is down, or has findings of warn or block severity
+  1  could not poll: a switch did not answer (the verdict is "unreachable"), or none could
+     be polled, or the command was interrupted
+  2  a mistake in the command line or the config file (no switches configured, say)
+
+With --json the output is one object: "verdict" (healthy, problems, down or unreachable),
+"exit_code", "not_answering" (the switches that did not answer), then the health itself
+("dci" is the DCI's verdict); durations are written as Go durations ("5s", "2.134ms").`, fabric.DefaultConnectTimeout, fabric.DefaultTimeout),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signalContext(cmd.Context())
@@ -34,12 +50,17 @@ end (and why not), and the findings preflight will use.`,
 			if err != nil {
 				return err
 			}
+			v := judgeStatus(h)
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				return enc.Encode(h)
+				if err := enc.Encode(newStatusJSON(h, v)); err != nil {
+					return err
+				}
+			} else if err := writeHealth(cmd.OutOrStdout(), h, time.Now()); err != nil {
+				return err
 			}
-			return writeHealth(cmd.OutOrStdout(), h, time.Now())
+			return v.err()
 		},
 	}
 	src.register(cmd)
@@ -60,6 +81,7 @@ func fabricStatus(ctx context.Context, src *sourceFlags, status io.Writer) (fabr
 			Fix: "add a switches: section (see README.md), or try --lab"}
 	}
 	eng := s.engine()
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	updates := eng.Subscribe(ctx)
@@ -69,25 +91,35 @@ func fabricStatus(ctx context.Context, src *sourceFlags, status io.Writer) (fabr
 		// The switches can still be judged; only VLANs of VMs that did not load are missed.
 		fmt.Fprintf(status, "vmcross: warning: %v\n", err)
 	}
+	var last fabric.Health
 	for st := range updates {
+		last = st.Fabric
 		if polledAll(st.Fabric) && coversVMs(st) {
 			return st.Fabric, nil
 		}
 	}
-	return fabric.Health{}, fmt.Errorf("the switches did not all answer within %v: %w", loadTimeout, ctx.Err())
+	if parent.Err() != nil {
+		return fabric.Health{}, errors.New("interrupted")
+	}
+	return fabric.Health{}, fmt.Errorf("no complete poll of the switches within %v (still waiting on %s): %w",
+		loadTimeout, strings.Join(pendingSwitches(last), ", "), ctx.Err())
 }
 
-// polledAll reports whether every switch has been polled, or failed, at least once.
+// polledAll reports whether a poll round has ended and every switch has answered, or
+// failed, at least once.
 func polledAll(h fabric.Health) bool {
-	if h.PolledAt.IsZero() {
-		return false
-	}
+	return !h.PolledAt.IsZero() && len(pendingSwitches(h)) == 0
+}
+
+// pendingSwitches are the switches that have neither answered nor failed yet.
+func pendingSwitches(h fabric.Health) []string {
+	var out []string
 	for _, sw := range h.Switches {
-		if sw.LastPoll.IsZero() && sw.Err == "" {
-			return false
+		if sw.Pending || (sw.LastPoll.IsZero() && sw.Err == "") {
+			out = append(out, sw.Name)
 		}
 	}
-	return true
+	return out
 }
 
 // coversVMs reports whether the health has an opinion on every VLAN a loaded VM uses.
@@ -104,9 +136,120 @@ func coversVMs(st model.State) bool {
 	return true
 }
 
+// statusVerdict is what `fabric status` concludes from a Health: a word for scripts, the
+// exit status, and the switches that did not answer.
+type statusVerdict struct {
+	word         string // healthy, problems, down, unreachable
+	code         int    // 0, 3, 3, 1
+	notAnswering []string
+	dci          fabric.Verdict
+}
+
+// The verdicts of `fabric status`.
+const (
+	verdictHealthy     = "healthy"
+	verdictProblems    = "problems"
+	verdictDown        = "down"
+	verdictUnreachable = "unreachable"
+)
+
+// judgeStatus reads fabric's verdict for the command. A switch that did not answer comes
+// first: the picture is incomplete, whatever the rest says.
+func judgeStatus(h fabric.Health) statusVerdict {
+	v := statusVerdict{word: verdictHealthy, dci: h.Verdict}
+	for _, sw := range h.Switches {
+		if !sw.Reachable {
+			v.notAnswering = append(v.notAnswering, sw.Name)
+		}
+	}
+	switch {
+	case len(v.notAnswering) > 0 || len(h.Switches) == 0:
+		v.word, v.code = verdictUnreachable, 1
+	case h.Verdict.Down:
+		v.word, v.code = verdictDown, 3
+	case h.Verdict.Problems > 0:
+		v.word, v.code = verdictProblems, 3
+	}
+	return v
+}
+
+// err is the command's error for its exit status: nil when healthy.
+func (v statusVerdict) err() error {
+	switch v.word {
+	case verdictUnreachable:
+		what := "no switch could be polled"
+		if n := len(v.notAnswering); n == 1 {
+			what = v.notAnswering[0] + " is not answering"
+		} else if n > 1 {
+			what = strings.Join(v.notAnswering, ", ") + " are not answering"
+		}
+		return &exitError{code: v.code, msg: what + ": the DCI could not be fully checked (see above)"}
+	case verdictHealthy:
+		return nil
+	}
+	if v.word == verdictDown {
+		return &exitError{code: v.code, msg: "the DCI is down: nothing crosses it (see the findings above)"}
+	}
+	return &exitError{code: v.code, msg: "the DCI has " + verdictWords(v.dci) + " (see the findings above)"}
+}
+
+// exitError is an outcome that is not a failure of the command but has its own exit
+// status (ExitCode): `fabric status` found problems, say.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// ExitCode is the process's exit status for this outcome.
+func (e *exitError) ExitCode() int { return e.code }
+
+// statusJSON is `fabric status --json`: the verdict first, then the Health, with every
+// duration written as a Go duration ("5s", "2.134ms") rather than nanoseconds. The fields
+// declared here shadow the embedded Health's fields of the same JSON name (encoding/json
+// picks the shallowest), so the Health's own verdict appears as "dci".
+type statusJSON struct {
+	Verdict      string   `json:"verdict"`
+	ExitCode     int      `json:"exit_code"`
+	NotAnswering []string `json:"not_answering,omitempty"`
+	fabric.Health
+	DCI      fabric.Verdict `json:"dci"`
+	Interval string         `json:"poll_interval"`
+	RTTs     []rttJSON      `json:"rtt,omitempty"`
+	Limits   limitsJSON     `json:"limits"`
+}
+
+type rttJSON struct {
+	fabric.RTT
+	Avg string `json:"avg"`
+	Max string `json:"max"`
+}
+
+type limitsJSON struct {
+	fabric.Limits
+	RTTBudget string `json:"rtt_budget"`
+	RTTLimit  string `json:"rtt_limit"`
+}
+
+func newStatusJSON(h fabric.Health, v statusVerdict) statusJSON {
+	out := statusJSON{Verdict: v.word, ExitCode: v.code, NotAnswering: v.notAnswering, Health: h, DCI: h.Verdict,
+		Interval: h.Interval.String(),
+		Limits:   limitsJSON{Limits: h.Limits, RTTBudget: h.Limits.RTTBudget.String(), RTTLimit: h.Limits.RTTLimit.String()}}
+	for _, r := range h.RTTs {
+		out.RTTs = append(out.RTTs, rttJSON{RTT: r, Avg: r.Avg.String(), Max: r.Max.String()})
+	}
+	return out
+}
+
 func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "DCI fabric, polled %s (every %v): %s\n\n", h.PolledAt.Format("15:04:05"), h.Interval, verdictWords(h.Verdict))
+	heading := verdictWords(h.Verdict)
+	if v := judgeStatus(h); len(v.notAnswering) > 0 {
+		heading = fmt.Sprintf("%d of %d switches NOT ANSWERING (%s); %s", len(v.notAnswering), len(h.Switches),
+			strings.Join(v.notAnswering, ", "), heading)
+	}
+	fmt.Fprintf(tw, "DCI fabric, polled %s (every %v): %s\n\n", h.PolledAt.Format("15:04:05"), h.Interval, heading)
 
 	fmt.Fprintln(tw, "SWITCH\tSITE\tROLE\tPLATFORM\tADDRESS\tSTATE\tLAST POLL")
 	for _, sw := range h.Switches {
@@ -117,6 +260,9 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 		last := "never"
 		if !sw.LastPoll.IsZero() {
 			last = now.Sub(sw.LastPoll).Round(time.Second).String() + " ago"
+		}
+		if !sw.Reachable && !sw.Since.IsZero() {
+			last += fmt.Sprintf(" (not answering for %s)", now.Sub(sw.Since).Round(time.Second))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sw.Name, sw.Site, sw.Role, sw.Platform, sw.Address, state, last)
 	}

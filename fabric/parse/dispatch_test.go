@@ -3,6 +3,8 @@ package parse
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -153,5 +155,140 @@ func allParsers() map[string]func(string) error {
 		"IOSOTVVLAN":             drop(wrap(IOSOTVVLAN)),
 		"NXOSPing":               drop(wrap(NXOSPing)),
 		"IOSPing":                drop(wrap(IOSPing)),
+	}
+}
+
+func TestParseNoTable(t *testing.T) {
+	cases := []struct {
+		name, platform, command, text string
+		empty                         bool
+		named, looks                  string
+	}{
+		{"greeting", NXOS, "show interface trunk", "hello\n", false, "show interface trunk", ""},
+		{"empty", NXOS, "show interface trunk", "", true, "show interface trunk", ""},
+		{"blank lines", IOSXE, "sh int trunk", "\r\n   \n\t\n", true, "show interfaces trunk", ""},
+		{"terminal noise only", NXOS, "show port-channel summary", "\x1b[K\n \n", true, "show port-channel summary", ""},
+		{"shell error", IOSXE, "show etherchannel summary", "ssh: connect to host c6k port 22: Connection refused\n", false, "show etherchannel summary", ""},
+		{"prompt and another command", NXOS, "show interface trunk", "switch# show vlan brief\nswitch#\n", false, "show interface trunk", ""},
+		{"prompt alone", NXOS, "show interface trunk", "switch#\n", false, "show interface trunk", ""},
+		{"vlan brief prints a header always", IOSXE, "show vlan brief", "Switch#show vlan brief\nSwitch#\n", false, "show vlan brief", ""},
+		{"vlan table as trunk", NXOS, "show interface trunk", capture(t, NXOS, "show_vlan_brief", "n7k_many_ports"), false, "show interface trunk", "show vlan brief"},
+		{"trunk table as channels", IOSXE, "show etherchannel summary", capture(t, IOSXE, "show_interfaces_trunk", "c2960_native900"), false, "show etherchannel summary", "show interfaces trunk"},
+		{"interfaces as vlan", NXOS, "show vlan brief", capture(t, NXOS, "show_interface", "eth_with_errors"), false, "show vlan brief", "show interface"},
+		{"version as ping", NXOS, "ping 10.0.0.1", capture(t, NXOS, "show_version", "n7k_c7009_8.1"), false, "ping", "show version"},
+		{"channels as otv", IOSXE, "show otv adjacency", capture(t, IOSXE, "show_etherchannel_summary", "cat6k_te_wrap"), false, "show otv adjacency", "show etherchannel summary"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := Parse(c.platform, c.command, c.text)
+			var nt *NoTableError
+			if !errors.As(err, &nt) {
+				t.Fatalf("got %#v, %v; want a *NoTableError", v, err)
+			}
+			if !errors.Is(err, ErrNoTable) || !errors.Is(err, ErrUnrecognized) {
+				t.Errorf("%v does not wrap ErrNoTable and ErrUnrecognized", err)
+			}
+			eq(t, "empty", nt.Empty, c.empty)
+			eq(t, "command", nt.Command, c.named)
+			eq(t, "looks like", nt.LooksLike, c.looks)
+			if msg := err.Error(); !strings.Contains(msg, "no '"+c.named+"' output found in") || strings.Contains(msg, "\n") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+}
+
+// Output that is there but empty (the header and no rows, or the prompt and command with
+// nothing after them, as a switch with nothing configured prints) is no error.
+func TestParseEmptyButValid(t *testing.T) {
+	trunkHeader := strings.Join(strings.Split(capture(t, NXOS, "show_interface_trunk", "bos_core_errdisabled_fabricpath"), "\n")[:6], "\n")
+	cases := []struct{ platform, command, text string }{
+		{NXOS, "show interface trunk", trunkHeader},
+		{NXOS, "show interface trunk", "BOS-CORE-NX1# sh int trunk\n"},
+		{IOSXE, "show interfaces trunk", "BOS-2960PDU-SW1#sh int trunk\n\nBOS-2960PDU-SW1#\n"},
+		{NXOS, "show port-channel summary", "R1# show port-channel summary\nR1#\n"},
+		{NXOS, "sh port-ch sum", "nexus_E(config-if)# sh port-chann sum\nnexus_E(config-if)#\n"},
+		{IOSXE, "show etherchannel summary", "c6k>show etherchannel summary\r\nc6k>"},
+		{NXOS, "show port-channel summary", "--------------------------------------------------------------------------------\n" +
+			"Group Port-       Type     Protocol  Member Ports\n      Channel\n" +
+			"--------------------------------------------------------------------------------\n"},
+		{NXOS, "show vlan brief", "VLAN Name                             Status    Ports\n" +
+			"---- -------------------------------- --------- -------------------------------\n"},
+		{IOSXE, "show otv adjacency", "Overlay Adjacency Database for overlay 99\n" +
+			"Hostname                       System-ID      Dest Addr       Site-ID        Up Time   State\n"},
+	}
+	for _, c := range cases {
+		v, err := Parse(c.platform, c.command, c.text)
+		if err != nil {
+			t.Errorf("%s on %q: %v", c.command, c.text, err)
+			continue
+		}
+		b, _ := json.Marshal(v)
+		eq(t, c.command+" result", string(b), "[]")
+	}
+}
+
+// A table that is there but cannot be read keeps the parser's own error: it is not "no
+// output".
+func TestParseBrokenTableIsNotNoTable(t *testing.T) {
+	text := "Port          Vlans Allowed on Trunk\n--------------------------------------------------------------------------------\nEth1/47       10-5\n"
+	_, err := Parse(NXOS, "show interface trunk", text)
+	if !errors.Is(err, ErrUnrecognized) || errors.Is(err, ErrNoTable) {
+		t.Fatalf("err = %v, want ErrUnrecognized without ErrNoTable", err)
+	}
+	// And a device error stays a device error, not "no output".
+	_, err = Parse(NXOS, "show interface trunk", "% Invalid command at '^' marker.\n")
+	var de *DeviceError
+	if !errors.As(err, &de) || errors.Is(err, ErrNoTable) {
+		t.Fatalf("err = %v, want a DeviceError", err)
+	}
+}
+
+// Every real capture holds the header its command's "no output" check looks for, and
+// every capture fed as another command's output is "no output", named after its own.
+func TestParseCapturesAgainstEveryCommand(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*", "*", "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no captures: %v", err)
+	}
+	for _, f := range files {
+		platform, dir := filepath.Base(filepath.Dir(filepath.Dir(f))), filepath.Base(filepath.Dir(f))
+		own, ok := NormalizeCommand(strings.ReplaceAll(dir, "_", " ") + map[bool]string{true: " 10.0.0.1"}[dir == "ping"])
+		if !ok {
+			t.Fatalf("%s: no command for %s", f, dir)
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasHeader(own, splitLines(string(b))) {
+			t.Errorf("%s: no %s header found", f, own)
+		}
+		for _, k := range kinds {
+			if k == own {
+				continue
+			}
+			cmd := k
+			if k == CmdPing {
+				cmd = "ping 10.0.0.1"
+			}
+			_, err := Parse(platform, cmd, string(b))
+			var nt *NoTableError
+			if !errors.As(err, &nt) || nt.LooksLike != CommandName(platform, own) {
+				t.Errorf("%s as %s: %v, want no output that looks like %s", f, k, err, CommandName(platform, own))
+			}
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	if err := Check("nxos", "sh int tr"); err != nil {
+		t.Errorf("Check(nxos, sh int tr) = %v", err)
+	}
+	var ue *UnsupportedError
+	for _, c := range [][2]string{{"junos", "show version"}, {NXOS, "show running-config"}} {
+		if err := Check(c[0], c[1]); !errors.As(err, &ue) {
+			t.Errorf("Check(%q, %q) = %v, want an *UnsupportedError", c[0], c[1], err)
+		}
 	}
 }
