@@ -2,13 +2,17 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,13 +135,29 @@ var lineRe = regexp.MustCompile(`line (\d+): (.*)`)
 // Parse parses and validates config text; path is used in error messages only.
 func Parse(path string, data []byte) (*Config, error) {
 	var c Config
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: path, Msg: "the file is empty", Fix: "add a sites: list; run `vmcross lab --write-config FILE` for an example"}
+	decErr := dec.Decode(&c)
+	if errors.Is(decErr, io.EOF) {
+		return nil, &Error{File: path, Msg: "the file is empty", Fix: "add a sites: list; run `vmcross lab --write-config FILE` for an example"}
+	}
+	// The decoder's own words for a value of the wrong type are Go's ("cannot unmarshal
+	// !!str into []config.Site"), and it lets some through (a number for poll_interval,
+	// 22.5 for a port): the document is checked against the fields first, and the first
+	// mistake in the file, its or the decoder's, is the one reported.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err == nil {
+		if te := checkTypes(path, &doc); te != nil {
+			if decErr == nil {
+				return nil, te
+			}
+			if de, ok := yamlError(path, decErr).(*Error); !ok || de.Line == 0 || te.Line <= de.Line {
+				return nil, te
+			}
 		}
-		return nil, yamlError(path, err)
+	}
+	if decErr != nil {
+		return nil, yamlError(path, decErr)
 	}
 	c.Path = path
 	if err := c.Validate(); err != nil {
@@ -162,6 +182,156 @@ func yamlError(path string, err error) error {
 		}
 	}
 	return e
+}
+
+// expectation is what a field takes, in the operator's words, and how to write it.
+type expectation struct{ what, fix string }
+
+// expected names what the fields take, by their path with the list positions left out
+// ("switches[].port"); a field not named here is described by its type.
+var expected = map[string]expectation{
+	"":                            {"the config's fields (sites:, switches:, poll_interval:, theme:)", "see the config example in README.md"},
+	"sites":                       {"a list of sites", `write each site under sites: as an item starting with "- "`},
+	"sites[]":                     {"a site (id:, url:, username:, ...)", "write the site's fields as key: value lines after the dash"},
+	"switches":                    {"a list of switches", `write each switch under switches: as an item starting with "- "`},
+	"switches[]":                  {"a switch (name:, site:, role:, host:, ...)", "write the switch's fields as key: value lines after the dash"},
+	"switches[].port":             {"a TCP port number such as 22", "write the number without quotes, or leave it out for 22"},
+	"switches[].dci_interfaces":   {"a list of interface names such as [port-channel10]", "write the interfaces in brackets, [port-channel10, Ethernet3/1]"},
+	"switches[].dci_interfaces[]": {"an interface name such as port-channel10", "write one name per item"},
+	"poll_interval":               {"a duration such as 5s", "write a number and its unit: 5s, 500ms, 1m"},
+	"theme":                       {"a theme name such as dark", "write dark or light"},
+}
+
+// checkTypes checks that every known field of the document holds the kind of value it
+// takes, and returns the first that does not as an *Error with its line. Unknown fields
+// are the decoder's to report; empty values are the validation's.
+func checkTypes(path string, doc *yaml.Node) *Error {
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil
+		}
+		doc = doc.Content[0]
+	}
+	return checkNode(path, "", "", doc, reflect.TypeOf(Config{}))
+}
+
+// checkNode checks n against the Go type t. field is the operator's path to it
+// ("switches[1].port"), schema the same without the positions ("switches[].port").
+func checkNode(path, field, schema string, n *yaml.Node, t reflect.Type) *Error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	tag := n.ShortTag()
+	if n.Kind == yaml.ScalarNode && tag == "!!null" {
+		return nil
+	}
+	ok := true
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			ok = false
+			break
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			name := n.Content[i].Value
+			ft, known := fieldType(t, name)
+			if !known {
+				continue
+			}
+			if err := checkNode(path, joinField(field, name), joinField(schema, name), n.Content[i+1], ft); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			ok = false
+			break
+		}
+		for i, e := range n.Content {
+			if err := checkNode(path, fmt.Sprintf("%s[%d]", field, i), schema+"[]", e, t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.String:
+		// YAML reads 5 as a number, and the decoder would keep it as "5": no unit.
+		ok = n.Kind == yaml.ScalarNode && !(schema == "poll_interval" && (tag == "!!int" || tag == "!!float"))
+	case reflect.Bool:
+		ok = n.Kind == yaml.ScalarNode && (tag == "!!bool" || tag == "!!str" && yamlBoolWords[n.Value])
+	case reflect.Int:
+		ok = n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float" && isWhole(n.Value))
+	}
+	if ok {
+		return nil
+	}
+	exp, named := expected[schema]
+	if !named {
+		exp = expectation{"a list", `write one item per line starting with "- ", or [a, b]`}
+		switch t.Kind() {
+		case reflect.Struct:
+			exp = expectation{"a set of fields", "write its fields as key: value lines under it"}
+		case reflect.String:
+			exp = expectation{"a single value", "write one value on the line, in quotes if it has a : or starts with [ or {"}
+		case reflect.Bool:
+			exp = expectation{"true or false", "write true or false, without quotes"}
+		case reflect.Int:
+			exp = expectation{"a whole number", "write the number without quotes"}
+		}
+	}
+	return &Error{File: path, Line: n.Line, Field: field, Msg: "expected " + exp.what + ", got " + describe(n), Fix: exp.fix}
+}
+
+// yamlBoolWords are the YAML 1.1 booleans the decoder still takes for a bool field.
+var yamlBoolWords = map[string]bool{"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true, "off": true, "Off": true, "OFF": true}
+
+// isWhole reports whether a YAML float is a whole number (22.0), which an int field takes.
+func isWhole(v string) bool {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64)
+	return err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53
+}
+
+// describe says what a node holds, as an operator would read it.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a set of fields (key: value)"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:37] + "..."
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "the number " + v
+	case "!!bool":
+		return v
+	case "!!timestamp":
+		return "the date " + v
+	case "!!binary":
+		return "binary data"
+	}
+	return fmt.Sprintf("the text %q", v)
+}
+
+// fieldType is the type of the field of struct t written as name in the file.
+func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == name && tag != "-" {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+func joinField(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
 }
 
 // Validate checks every field and returns the first mistake as an *Error.

@@ -203,3 +203,83 @@ func TestSwitches(t *testing.T) {
 		}
 	}
 }
+
+// A value of the wrong type is told in the operator's words, with its line and field,
+// never in the decoder's ("cannot unmarshal !!str into []config.Site").
+func TestWrongTypes(t *testing.T) {
+	site := "  - id: site-a\n    url: https://vc-a.example.net/sdk\n    username: u\n    password: p\n    insecure: true\n"
+	sw := "  - name: sw1\n    site: site-a\n    role: dci-edge\n    host: 10.0.0.1\n    platform: cisco_nxos\n    username: u\n    password: p\n    insecure_host_key: true\n    dci_interfaces: [port-channel10]\n"
+	two := "sites:\n" + site + strings.Replace(site, "site-a", "site-b", 1)
+	cases := []struct {
+		name, text string
+		line       int
+		field      string
+		want       string
+	}{
+		{"sites as text", "# vmcross\nsites: x\n", 2, "sites", "expected a list of sites, got the text \"x\""},
+		{"sites as a number", "sites: 2\n", 1, "sites", "expected a list of sites, got the number 2"},
+		{"sites as one mapping", "sites:\n  id: site-a\n  url: https://x/sdk\n", 2, "sites", "expected a list of sites, got a set of fields"},
+		{"a site as text", "sites:\n  - site-a\n  - site-b\n", 2, "sites[0]", "expected a site (id:, url:, username:, ...), got the text \"site-a\""},
+		{"whole file a list", "- sites\n", 1, "", "expected the config's fields"},
+		{"whole file text", "hello\n", 1, "", "got the text \"hello\""},
+		{"url as a list", strings.Replace(two, "url: https://vc-a.example.net/sdk", "url: [a, b]", 1), 3, "sites[0].url", "expected a single value, got a list"},
+		{"insecure as text", strings.Replace(two, "insecure: true", "insecure: maybe", 1), 6, "sites[0].insecure", "expected true or false, got the text \"maybe\""},
+		{"insecure quoted", strings.Replace(two, "insecure: true", `insecure: "true"`, 1), 6, "sites[0].insecure", "expected true or false, got the text \"true\""},
+		{"id as a mapping", strings.Replace(two, "id: site-b", "id: {a: b}", 1), 7, "sites[1].id", "expected a single value, got a set of fields"},
+		{"switches as text", two + "switches: none\n", 12, "switches", "expected a list of switches, got the text \"none\""},
+		{"port as text", two + "switches:\n" + strings.Replace(sw, "host: 10.0.0.1", "host: 10.0.0.1\n    port: ssh", 1), 17, "switches[0].port", "expected a TCP port number such as 22, got the text \"ssh\""},
+		{"port quoted", two + "switches:\n" + strings.Replace(sw, "host: 10.0.0.1", "host: 10.0.0.1\n    port: \"22\"", 1), 17, "switches[0].port", "got the text \"22\""},
+		{"port a fraction", two + "switches:\n" + strings.Replace(sw, "host: 10.0.0.1", "host: 10.0.0.1\n    port: 22.5", 1), 17, "switches[0].port", "got the number 22.5"},
+		{"dci_interfaces as text", two + "switches:\n" + strings.Replace(sw, "[port-channel10]", "port-channel10", 1), 21, "switches[0].dci_interfaces", "expected a list of interface names such as [port-channel10], got the text \"port-channel10\""},
+		{"dci_interfaces nested", two + "switches:\n" + strings.Replace(sw, "[port-channel10]", "[[po10]]", 1), 21, "switches[0].dci_interfaces[0]", "expected an interface name such as port-channel10, got a list"},
+		{"insecure_host_key as a number", two + "switches:\n" + strings.Replace(sw, "insecure_host_key: true", "insecure_host_key: 1", 1), 20, "switches[0].insecure_host_key", "expected true or false, got the number 1"},
+		{"poll_interval a number", two + "poll_interval: 5\n", 12, "poll_interval", "expected a duration such as 5s, got the number 5"},
+		{"poll_interval a list", two + "poll_interval: [5s]\n", 12, "poll_interval", "expected a duration such as 5s, got a list"},
+		{"theme a list", two + "theme: [dark]\n", 12, "theme", "expected a theme name such as dark, got a list"},
+		{"first mistake wins", "sitse: []\nsites: x\n", 1, "", "unknown field sitse"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("config.yaml", []byte(tc.text))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want *Error, got %v", err)
+			}
+			if ce.Line != tc.line || ce.Field != tc.field {
+				t.Errorf("at line %d field %q, want line %d field %q: %v", ce.Line, ce.Field, tc.line, tc.field, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") || ce.Fix == "" {
+				t.Errorf("message %q: want one line with a fix containing %q", msg, tc.want)
+			}
+			for _, internal := range []string{"!!", "unmarshal", "config.", "[]"} {
+				if strings.Contains(ce.Msg, internal) && !strings.Contains(tc.want, internal) {
+					t.Errorf("message shows decoder internals (%q): %q", internal, msg)
+				}
+			}
+		})
+	}
+	// The exact form for the commonest mistake.
+	_, err := Parse("config.yaml", []byte("# vmcross\nsites: x\n"))
+	if got := err.Error(); !strings.HasPrefix(got, `config.yaml:2: sites: expected a list of sites, got the text "x" (`) {
+		t.Errorf("got %q", got)
+	}
+}
+
+// What YAML allows and the decoder takes is not a mistake: yes/no for booleans, 22.0 for a
+// port, null for an optional field, anchors.
+func TestRightTypesPass(t *testing.T) {
+	t.Setenv("VMCROSS_TEST_PW_A", "a")
+	text := strings.Replace(withSwitches, "    insecure: true\n", "    insecure: yes\n", 1)
+	text = strings.Replace(text, "port: 2201", "port: 2201.0", 1)
+	text = strings.Replace(text, "poll_interval: 2s", "poll_interval: \"2s\"\ntheme: ~", 1)
+	text = strings.Replace(text, "dci_interfaces: [port-channel10]", "dci_interfaces: &dci [port-channel10]", 1)
+	text = strings.Replace(text, "dci_interfaces: [Port-channel1]", "dci_interfaces: *dci", 1)
+	c, err := Parse("cfg.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sites[1].Insecure || c.Switches[0].Port != 2201 || c.Switches[1].DCIInterfaces[0] != "port-channel10" {
+		t.Errorf("decoded %+v", c)
+	}
+}

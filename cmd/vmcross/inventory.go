@@ -36,6 +36,9 @@ type inventoryRow struct {
 	Details *model.VMDetails `json:"details,omitempty"`
 }
 
+// interruptedCloseWithin bounds the engine's shutdown after SIGINT or SIGTERM.
+const interruptedCloseWithin = 500 * time.Millisecond
+
 // detailWorkers is how many VMs' details are read at once: a few calls in flight per
 // vCenter, not thousands.
 const detailWorkers = 4
@@ -81,7 +84,15 @@ func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer, deta
 	defer s.Close()
 	eng := backend.NewEngine(s.specs) // the inventory needs no switches
 	eng.Start(ctx)
-	defer eng.Close()
+	defer func() {
+		if ctx.Err() != nil {
+			// Interrupted: logging out of a vCenter that does not answer must not hold
+			// the exit past a second.
+			closeWithin(eng, interruptedCloseWithin)
+			return
+		}
+		eng.Close()
+	}()
 	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	started := time.Now()

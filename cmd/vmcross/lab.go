@@ -11,6 +11,10 @@ import (
 	"github.com/vmcross/vmcross/backend/lab"
 )
 
+// maxLabVMs bounds --vms: 5000 VMs a site take the simulator half a minute and half a
+// gigabyte to build, enough to try the console on a large estate.
+const maxLabVMs = 5000
+
 func newLabCmd() *cobra.Command {
 	var writeConfig string
 	var vms int
@@ -23,6 +27,9 @@ it writes a vmcross config file pointing at them (use it with vmcross --config F
 Certificates are new on every start, so write the config again after a restart.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := intRange("vms", vms, 0, maxLabVMs, "0 or no --vms: the standard estate of 80"); err != nil {
+				return err
+			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
 			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms, SwitchBasePort: lab.DefaultSwitchBasePort})
@@ -51,7 +58,7 @@ Certificates are new on every start, so write the config again after a restart.`
 		},
 	}
 	cmd.Flags().StringVar(&writeConfig, "write-config", "", "write a vmcross config file pointing at the lab")
-	cmd.Flags().IntVar(&vms, "vms", 0, "VMs per site (default: the lab's standard estate of 80)")
+	cmd.Flags().IntVar(&vms, "vms", 0, fmt.Sprintf("VMs per site, up to %d (default: the lab's standard estate of 80)", maxLabVMs))
 	return cmd
 }
 

@@ -4,19 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/fabric/parse"
 )
 
 // run executes the CLI in-process as a user would type it.
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newRootCmd()
+	cmd := newCLI()
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errb)
@@ -213,6 +223,221 @@ func TestFabricParse(t *testing.T) {
 	} {
 		if _, _, err := run(t, args...); err == nil || exitCode(err) != 2 {
 			t.Errorf("%v: want exit 2, got %v", args, err)
+		}
+	}
+}
+
+// runStdin is run with stdin.
+func runStdin(t *testing.T, stdin io.Reader, args ...string) (stdout string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := newCLI()
+	cmd.SetArgs(args)
+	cmd.SetIn(stdin)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// Mistakes on the command line exit 2 with one line that names the mistake and points
+// at the command's --help; nothing starts.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "`vmcross --help`"}},
+		{[]string{"labb"}, []string{`unknown command "labb"`, "did you mean lab?"}},
+		{[]string{"fabric", "frobnicate"}, []string{`unknown command "fabric frobnicate"`, "`vmcross fabric --help`"}},
+		{[]string{"fabric", "stauts"}, []string{"did you mean fabric status?"}},
+		{[]string{"--frob"}, []string{"unknown flag: --frob", "`vmcross --help`"}},
+		{[]string{"inventory", "--frob"}, []string{"unknown flag: --frob", "`vmcross inventory --help`"}},
+		{[]string{"lab", "--vms", "-5"}, []string{"--vms -5 is out of range", "0 to 5000"}},
+		{[]string{"lab", "--vms", "5001"}, []string{"--vms 5001 is out of range", "0 to 5000"}},
+		{[]string{"lab", "--vms", "abc"}, []string{`--vms "abc" is not a whole number`, "`vmcross lab --help`"}},
+		{[]string{"lab", "--vms", "99999999999999999999"}, []string{"--vms 99999999999999999999 is out of range"}},
+		{[]string{"lab", "--vms"}, []string{"--vms"}},
+		{[]string{"inventory", "--json=maybe"}, []string{`--json="maybe" is not true or false`}},
+		{[]string{"version", "extra"}, []string{`version takes no arguments, got "extra"`}},
+		{[]string{"lab", "extra"}, []string{`lab takes no arguments`}},
+		{[]string{"fabric", "parse", "a", "b"}, []string{"fabric parse: accepts at most 1 arg(s), received 2"}},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, c.args...)
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("%v: want exit 2, got %v", c.args, err)
+			continue
+		}
+		msg := err.Error()
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%v: %q lacks %q", c.args, msg, w)
+			}
+		}
+		if strings.Contains(msg, "\n") || strings.Contains(msg, "strconv") {
+			t.Errorf("%v: not one line in the operator's words: %q", c.args, msg)
+		}
+	}
+}
+
+// Input that holds none of the command's output is an error (exit 1), not an empty
+// success; output with no rows is an empty list.
+func TestFabricParseNoTable(t *testing.T) {
+	trunk := []string{"fabric", "parse", "--platform", "cisco_nxos", "--command", "show interface trunk"}
+	_, err := runStdin(t, strings.NewReader("hello\n"), trunk...)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "no 'show interface trunk' output found in the input") {
+		t.Errorf("hello: %v", err)
+	}
+	_, err = runStdin(t, strings.NewReader(""), trunk...)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "the input is empty") {
+		t.Errorf("empty: %v", err)
+	}
+	vlans := "../../fabric/parse/testdata/cisco_nxos/show_vlan_brief/n7k_many_ports.txt"
+	_, _, err = run(t, append(trunk, vlans)...)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), vlans+": no 'show interface trunk' output") ||
+		!strings.Contains(err.Error(), `try --command "show vlan brief"`) {
+		t.Errorf("another command's output: %v", err)
+	}
+	if !errors.Is(err, parse.ErrNoTable) {
+		t.Errorf("%v does not wrap parse.ErrNoTable", err)
+	}
+	for _, in := range []string{"sw1# show interface trunk\nsw1#\n",
+		"Port          Native  Status        Port\n              Vlan                  Channel\n"} {
+		out, err := runStdin(t, strings.NewReader(in), trunk...)
+		if err != nil || strings.TrimSpace(out) != "[]" {
+			t.Errorf("%q: %q, %v; want []", in, out, err)
+		}
+	}
+}
+
+// countingReader serves n bytes of text (lines of x) and counts what was read.
+type countingReader struct{ n, read int64 }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.read >= r.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n-r.read)
+	for i := range p[:k] {
+		p[i] = 'x'
+		if (r.read+int64(i))%64 == 63 {
+			p[i] = '\n'
+		}
+	}
+	r.read += k
+	return int(k), nil
+}
+
+// Input over 16 MiB is refused (exit 2) naming the limit and what was read, and no more
+// than one byte past the limit is read, however much stdin holds.
+func TestFabricParseSizeLimit(t *testing.T) {
+	args := []string{"fabric", "parse", "--platform", "cisco_nxos", "--command", "show vlan brief"}
+	in := &countingReader{n: 1 << 40}
+	_, err := runStdin(t, in, args...)
+	if err == nil || exitCode(err) != 2 {
+		t.Fatalf("want exit 2, got %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "16 MiB") || !strings.Contains(msg, "16777217 bytes") || strings.Contains(msg, "\n") {
+		t.Errorf("message should name the limit and the size read: %q", msg)
+	}
+	if in.read != maxParseInput+1 {
+		t.Errorf("read %d bytes of stdin, want the limit and one", in.read)
+	}
+
+	// A file just over the limit, too; one at the limit is read (and parsed: not a table).
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.txt")
+	os.WriteFile(big, bytes.Repeat([]byte("x\n"), maxParseInput/2+1), 0o600)
+	if _, _, err := run(t, append(args, big)...); err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), big+" is too large") {
+		t.Errorf("big file: %v", err)
+	}
+	capture, err := os.ReadFile("../../fabric/parse/testdata/cisco_nxos/show_vlan_brief/n7k_many_ports.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	atLimit := filepath.Join(dir, "at-limit.txt")
+	os.WriteFile(atLimit, append(capture, bytes.Repeat([]byte(" "), maxParseInput-len(capture))...), 0o600)
+	out, _, err := run(t, append(args, atLimit)...)
+	if err != nil || !strings.Contains(out, `"id": 1`) {
+		t.Errorf("a 16 MiB capture: %v", err)
+	}
+}
+
+// blockCmd is a root command for execute's tests: it returns ret when its context ends,
+// after hold.
+func blockCmd(hold time.Duration, ret error) *cobra.Command {
+	return &cobra.Command{Use: "vmcross", SilenceErrors: true, SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			<-cmd.Context().Done()
+			time.Sleep(hold)
+			return ret
+		}}
+}
+
+func TestExecuteSignals(t *testing.T) {
+	cases := []struct {
+		name   string
+		hold   time.Duration
+		ret    error
+		sigs   []os.Signal
+		code   int
+		say    string
+		within time.Duration
+	}{
+		{"stops cleanly (the lab)", 0, nil, []os.Signal{syscall.SIGTERM}, 0, "", 200 * time.Millisecond},
+		{"interrupted", 0, context.Canceled, []os.Signal{os.Interrupt}, 1, "vmcross: interrupted by SIGINT\n", 200 * time.Millisecond},
+		{"shutdown too slow", time.Hour, nil, []os.Signal{syscall.SIGTERM}, 1, "took longer than 300ms", 600 * time.Millisecond},
+		{"second signal", time.Hour, nil, []os.Signal{syscall.SIGTERM, os.Interrupt}, 1, "interrupted by SIGINT again", 200 * time.Millisecond},
+		{"an outcome with its own status", 0, ownStatus(3), []os.Signal{syscall.SIGTERM}, 3, "vmcross: status 3\n", 200 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sigs := make(chan os.Signal, 2)
+			var stderr bytes.Buffer
+			codes := make(chan int, 1)
+			go func() { codes <- execute(blockCmd(c.hold, c.ret), nil, sigs, 300*time.Millisecond, &stderr) }()
+			time.Sleep(50 * time.Millisecond)
+			sent := time.Now()
+			for _, s := range c.sigs {
+				sigs <- s
+			}
+			select {
+			case code := <-codes:
+				if took := time.Since(sent); took > c.within {
+					t.Errorf("returned %v after the signal, want within %v", took, c.within)
+				}
+				if code != c.code || !strings.Contains(stderr.String(), c.say) {
+					t.Errorf("exit %d, said %q; want %d and %q", code, stderr.String(), c.code, c.say)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("execute did not return")
+			}
+		})
+	}
+}
+
+// ownStatus is an outcome with its own exit status, as `fabric status` has for problems.
+type ownStatus int
+
+func (s ownStatus) Error() string { return fmt.Sprintf("status %d", int(s)) }
+func (s ownStatus) ExitCode() int { return int(s) }
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("site-a: unreachable"), 1},
+		{&usageError{"--vms"}, 2},
+		{fmt.Errorf("load: %w", &config.Error{File: "c.yaml", Msg: "x"}), 2},
+		{fmt.Errorf("fabric status: %w", ownStatus(3)), 3},
+		{fmt.Errorf("ssh: %w", exec.Command("false").Run()), 1}, // a child's status is not ours
+	}
+	for _, c := range cases {
+		if got := exitCode(c.err); got != c.want {
+			t.Errorf("exitCode(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
 }

@@ -169,6 +169,11 @@ func joinNames(names []string) string {
 	return s
 }
 
+// consoleFPS caps how often the console redraws. bubbletea's default (60) wakes the
+// process 60 times a second even when nothing changes; the screen changes at most once a
+// second on its own (ages), and keys still show within 1/consoleFPS s.
+const consoleFPS = 20
+
 // quitWithin bounds the console's shutdown after q, ctrl+c or SIGTERM.
 const quitWithin = 700 * time.Millisecond
 
@@ -255,7 +260,7 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	defer closeWithin(eng, quitWithin)
 
 	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal")})
-	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(consoleFPS))
 	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil
