@@ -259,7 +259,8 @@ func TestDetailsFromWithoutInventory(t *testing.T) {
 func TestDetailsFromBareVM(t *testing.T) {
 	// A VM still being created has no config and no snapshots: nothing panics.
 	d := detailsFrom(model.VMKey{Site: "site-b", MoRef: "vm-1"}, mo.VirtualMachine{}, model.SiteSnapshot{})
-	if d.SnapshotCount != 0 || d.Snapshots != nil || d.Disks != nil || d.FaultTolerance != "" {
+	// Empty lists, not nil: scripts read [] in `inventory --json --details`.
+	if d.SnapshotCount != 0 || d.Snapshots == nil || len(d.Snapshots) != 0 || d.Disks == nil || len(d.Disks) != 0 || d.FaultTolerance != "" {
 		t.Errorf("bare VM: %+v", d)
 	}
 	vm := handBuiltVM()
