@@ -45,6 +45,12 @@ func (s *Site) setLive(c *vim25.Client) {
 // session when there is none. fn's context ends with ctx or after the call timeout. It
 // fails with a *SiteError wrapping ErrSiteUnavailable when no session came in time, and
 // wraps fn's error with the site's name and op otherwise; fn never sees a nil client.
+//
+// A Silent site (connected, but its vCenter not answering) still has its session, and Call
+// tries it rather than failing at once: the vCenter may be only slow, and an answer clears
+// the silence. Such a call is bounded by the call timeout (30 s) like any other, so a caller
+// that must not wait that long should check the site's Status.Live first or pass a shorter
+// ctx.
 func (s *Site) Call(ctx context.Context, op string, wait time.Duration, fn func(context.Context, *vim25.Client) error) error {
 	if wait <= 0 {
 		wait = defaultCallWait

@@ -337,3 +337,28 @@ func findVM(t *testing.T, c *govmomi.Client, name string) *object.VirtualMachine
 
 // tester is the operator the tests act as.
 var tester = model.Operator{Name: "tester", From: "go test", Role: model.RoleOperator}
+
+// startLabEngineWith is startLabEngine with the sites' options given (the defaults of
+// vmcross apart from them), for tests that time how the engine sees a failing vCenter.
+func startLabEngineWith(t *testing.T, opts ...backend.SiteOption) (*lab.Lab, *backend.Engine) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	specs, err := l.Config().Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := backend.NewEngine(specs, opts...)
+	runCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() { stop(); e.Close() })
+	e.Start(runCtx)
+	if err := e.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return l, e
+}

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -27,6 +28,8 @@ type siteOptions struct {
 	connectTimeout time.Duration
 	callTimeout    time.Duration
 	pollWait       time.Duration
+	answerGrace    time.Duration
+	silenceLimit   time.Duration
 	backoffMin     time.Duration
 	backoffMax     time.Duration
 	logoutTimeout  time.Duration
@@ -39,7 +42,11 @@ func defaultSiteOptions() siteOptions {
 		// A session ended by an administrator is only noticed when the long poll returns
 		// (vcsim, and some vCenters, keep the wait open): a short wait bounds how long a
 		// dead session shows as connected, for one small round trip every few seconds.
-		pollWait:      5 * time.Second,
+		pollWait: 5 * time.Second,
+		// A poll is due within pollWait; past the grace the site shows as silent (within
+		// 8 s of a freeze by default), and past the silence limit its session is dropped.
+		answerGrace:   3 * time.Second,
+		silenceLimit:  30 * time.Second,
 		backoffMin:    500 * time.Millisecond,
 		backoffMax:    10 * time.Second,
 		logoutTimeout: 2 * time.Second,
@@ -53,9 +60,25 @@ func WithConnectTimeout(d time.Duration) SiteOption {
 }
 
 // WithPollWait sets how long one WaitForUpdatesEx may wait for a change (whole seconds, at
-// least 1; default 30 s). A lost session is noticed at the latest when a poll ends.
+// least 1; default 5 s). A lost session is noticed at the latest when a poll ends.
 func WithPollWait(d time.Duration) SiteOption {
 	return func(o *siteOptions) { o.pollWait = max(d.Truncate(time.Second), time.Second) }
+}
+
+// WithAnswerGrace sets how late a connected vCenter's answer may be before the site shows
+// as Silent (default 3 s). A poll for changes is due within the poll wait, so a vCenter
+// that froze or vanished behind a black hole shows as silent within poll wait plus grace
+// (8 s by default); it is live again with its next answer.
+func WithAnswerGrace(d time.Duration) SiteOption {
+	return func(o *siteOptions) { o.answerGrace = max(d, 0) }
+}
+
+// WithSilenceLimit sets how long a poll may stay unanswered past its due time before the
+// session is dropped and the site reconnects (default 30 s). Until then a silent site keeps
+// its session, so a vCenter that resumes (a long garbage collection, a network blip) needs
+// no new login.
+func WithSilenceLimit(d time.Duration) SiteOption {
+	return func(o *siteOptions) { o.silenceLimit = max(d, time.Second) }
 }
 
 // WithBackoff sets the delay before reconnecting: min, doubling up to max
@@ -81,6 +104,11 @@ type Site struct {
 	settled  chan struct{} // closed when the first attempt loaded or failed
 	onChange func(model.SiteSnapshot)
 	live     liveSession // the current session's client, for Call
+	// lastAnswer is when the vCenter last answered a poll (or the load). It moves with
+	// every answer but is published (Status.LastAnswer) only with another change: a new
+	// snapshot every few seconds for nothing would wake every console. So the published
+	// value may lag while the site is live, and is exact while it is silent or down.
+	lastAnswer time.Time
 
 	kick chan struct{} // Reconnect's request to drop the session
 }
@@ -139,8 +167,10 @@ func (s *Site) LoadErr() error {
 // Run connects and keeps the inventory live until ctx ends, then logs out and returns nil.
 // A failed connection or a lost session marks the site Disconnected and is retried with
 // backoff, except for permanent failures (wrong password, bad settings), which wait for an
-// operator's Reconnect. Reconnect ends the current session (or the wait) at once. Run may
-// be called once.
+// operator's Reconnect. Reconnect ends the current session (or the wait) at once. A
+// connected vCenter whose answer is late by more than the answer grace is shown as Silent
+// until it answers; one silent for the silence limit loses its session. Run may be called
+// once.
 func (s *Site) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("site %s: Run called twice", s.spec.ID)
@@ -249,18 +279,28 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 	wait := int32(s.opts.pollWait / time.Second)
 	req := types.WaitForUpdatesEx{This: pc.Reference(), Options: &types.WaitOptions{MaxWaitSeconds: &wait}}
 	for {
-		// The server answers within pollWait; the extra time catches a vCenter that vanished
-		// without closing the connection.
-		call, cancel := context.WithTimeout(ctx, s.opts.pollWait+s.opts.callTimeout)
-		res, err := methods.WaitForUpdatesEx(call, c, &req)
+		// The server answers within pollWait. Past that and the grace, a connected site is
+		// shown as silent; past the silence limit the session is dropped, which catches a
+		// vCenter that froze or vanished without closing the connection.
+		call, cancel := context.WithTimeout(ctx, s.opts.pollWait+s.opts.silenceLimit)
+		var res *types.WaitForUpdatesExResponse
+		err := s.await(loaded, func() (err error) {
+			res, err = methods.WaitForUpdatesEx(call, c, &req)
+			return err
+		})
+		timedOut := call.Err() == context.DeadlineExceeded && ctx.Err() == nil
 		cancel()
 		if err != nil {
 			op := "watch"
 			if !loaded {
 				op = "load"
 			}
+			if timedOut {
+				return loaded, s.silenceError(op, err)
+			}
 			return loaded, s.siteError(op, err)
 		}
+		s.answered()
 		set := res.Returnval
 		if set == nil {
 			continue // the wait ended with no change
@@ -273,9 +313,10 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 			continue // more of this batch follows at once; publish it whole
 		}
 		if refs := inv.takeReconfigured(); len(refs) > 0 && loaded {
-			if err := s.reread(ctx, c, refs, inv); err != nil {
+			if err := s.await(true, func() error { return s.reread(ctx, c, refs, inv) }); err != nil {
 				return loaded, s.siteError("watch", err)
 			}
+			s.answered()
 		}
 		current, changed := inv.snapshot()
 		if !loaded {
@@ -285,6 +326,72 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 			s.setInventory(current)
 		}
 	}
+}
+
+// await runs call, which the vCenter should answer within the poll wait, and returns its
+// error. When watch is set (the site is connected) and no answer has come by the poll wait
+// plus the answer grace, it marks the site Silent and goes on waiting: call ends only with
+// its own context. The call runs on its own goroutine so that this one, Run's, stays the
+// only one that publishes; await always waits for it, so nothing outlives the session.
+func (s *Site) await(watch bool, call func() error) error {
+	if !watch {
+		return call()
+	}
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	t := time.NewTimer(s.opts.pollWait + s.opts.answerGrace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+	}
+	s.setSilent()
+	return <-done
+}
+
+// answered records that the vCenter answered now. A silent site is live again: that is
+// published at once; otherwise the new time waits for the next change (see lastAnswer).
+func (s *Site) answered() {
+	s.mu.Lock()
+	s.lastAnswer = time.Now()
+	silent := s.snap.Status.Silent
+	s.mu.Unlock()
+	if silent {
+		s.update(func(snap *model.SiteSnapshot) {
+			snap.Status.Silent = false
+			snap.Status.Err = ""
+		})
+	}
+}
+
+// setSilent shows a connected site as not answering, since its last answer. State stays
+// Connected: the session is not known to be lost yet.
+func (s *Site) setSilent() {
+	s.mu.Lock()
+	st := s.snap.Status
+	s.mu.Unlock()
+	if st.State != model.Connected || st.Silent {
+		return // only Run's goroutine changes the status: it is still so below
+	}
+	s.update(func(snap *model.SiteSnapshot) {
+		snap.Status.Silent = true
+		snap.Status.Err = fmt.Sprintf("%s: %s not answering since %s: VMs shown as of then (check vCenter and the network path; vmcross reconnects after %s of silence)",
+			s.spec.ID, s.addr, s.lastAnswer.Format("15:04:05"), (s.opts.pollWait + s.opts.silenceLimit).Round(time.Second))
+	})
+}
+
+// silenceError is the failure of a poll that stayed unanswered for the silence limit.
+func (s *Site) silenceError(op string, err error) *SiteError {
+	s.mu.Lock()
+	last := s.lastAnswer
+	s.mu.Unlock()
+	silent := s.opts.pollWait + s.opts.silenceLimit
+	if !last.IsZero() {
+		silent = time.Since(last)
+	}
+	return &SiteError{Site: s.spec.ID, Op: op, Err: err,
+		Msg: fmt.Sprintf("no answer from %s for %s (a frozen vCenter or a network black hole?); reconnecting", s.addr, silent.Round(time.Second))}
 }
 
 // reread reads the inventory properties of reconfigured VMs again, in one call.
@@ -326,6 +433,7 @@ func (s *Site) connect(ctx context.Context) (*vim25.Client, error) {
 	t.TLSClientConfig = cfg // used when a proxy forces the transport to do TLS itself
 	t.DialTLSContext = tlsDialer(cfg, s.opts.connectTimeout)
 	t.TLSHandshakeTimeout = s.opts.connectTimeout
+	sc.Client.Transport = drainingTransport{t}
 
 	ctx, cancel := context.WithTimeout(ctx, s.opts.connectTimeout)
 	defer cancel()
@@ -343,6 +451,32 @@ func (s *Site) connect(ctx context.Context) (*vim25.Client, error) {
 		return nil, s.siteError("login", err)
 	}
 	return c, nil
+}
+
+// drainingTransport reads each answer's body to its end before closing it: govmomi's XML
+// decoder stops at the end of the envelope, short of the end of a chunked body (any answer
+// larger than a few KiB), and net/http drops a connection whose body is closed before its
+// end. Without it every poll that carried changes cost a new TLS connection (measured
+// against the lab), and the poll after it, if the vCenter froze meanwhile, failed at the
+// connect timeout instead of being shown silent and dropped at the silence limit.
+type drainingTransport struct{ *http.Transport }
+
+func (t drainingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := t.Transport.RoundTrip(req)
+	if err == nil {
+		res.Body = drainOnClose{res.Body}
+	}
+	return res, err
+}
+
+// drainOnClose reads at most a little of what is left of a body before closing it: the
+// end of a chunked encoding, which the server sends right after the answer. A body with
+// more left over is closed as it is, and its connection dropped as before.
+type drainOnClose struct{ io.ReadCloser }
+
+func (b drainOnClose) Close() error {
+	_, _ = io.CopyN(io.Discard, b.ReadCloser, 4<<10)
+	return b.ReadCloser.Close()
 }
 
 // disconnect logs out (which also drops the session's view, collector and filter on the
@@ -408,10 +542,29 @@ func (s *Site) setInventory(inv siteInventory) {
 }
 
 // update publishes a changed snapshot. Only Run's goroutine calls it, so observers see the
-// changes in order.
+// changes in order. It keeps the status's derived fields true: LastAnswer is the latest
+// answer, only a connected site is Silent, and DownSince is when the site stopped being live
+// (the first failure of a site that never connected), kept through retries and cleared
+// once it is live again.
 func (s *Site) update(f func(*model.SiteSnapshot)) {
 	s.mu.Lock()
+	was := s.snap.Status
 	f(&s.snap)
+	st := &s.snap.Status
+	if s.lastAnswer.After(st.LastAnswer) {
+		st.LastAnswer = s.lastAnswer
+	}
+	if st.State != model.Connected {
+		st.Silent = false
+	}
+	switch {
+	case st.Live():
+		st.DownSince = time.Time{}
+	case st.DownSince.IsZero() && !st.Since.Equal(was.Since):
+		st.DownSince = st.Since // it went down with this change of state
+	case st.DownSince.IsZero():
+		st.DownSince = time.Now()
+	}
 	s.snap.Gen++
 	snap, notify := s.snap, s.onChange
 	s.mu.Unlock()

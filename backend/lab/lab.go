@@ -16,6 +16,7 @@ import (
 	"io"
 	"log"
 	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -79,6 +80,11 @@ type site struct {
 
 	mu         sync.Mutex
 	collectors map[*simulator.PropertyCollector]string // that have long-polled, to session key
+
+	freezeMu sync.Mutex
+	thawed   chan struct{} // non-nil while frozen; closed by Thaw
+	closing  chan struct{} // closed when the site closes: frozen calls go on
+	closed   bool
 }
 
 // scratchDir is where the simulator's datastores go: /dev/shm where there is one, since the
@@ -152,7 +158,7 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *sit
 	if err := createModel(model); err != nil {
 		return nil, fmt.Errorf("%s: create model: %w", bp.id, err)
 	}
-	s := &site{model: model, collectors: map[*simulator.PropertyCollector]string{}}
+	s := &site{model: model, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -174,6 +180,13 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *sit
 		return nil, fmt.Errorf("%s: certificate: %w", bp.id, err)
 	}
 	model.Map().Handler = s.intercept
+	// The SOAP endpoint goes through serveSOAP, so Freeze can hold requests and answers.
+	// A pattern with a method is more specific than the simulator's own "/sdk", which it
+	// registers on this mux in NewServer.
+	model.Service.ServeMux = http.NewServeMux()
+	for _, p := range []string{model.Map().Path, model.Map().Path + "/vimService"} {
+		model.Service.ServeMux.HandleFunc(http.MethodPost+" "+p, s.serveSOAP)
+	}
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(labUser, labPassword)}
 	if err := func() (err error) {
@@ -250,6 +263,94 @@ func (s *site) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Refere
 		return (*h)(ctx, m)
 	}
 	return nil, nil
+}
+
+// serveSOAP serves a SOAP call through the simulator, unless the site is frozen: then the
+// request waits before the simulator sees it, and the answer of a call already in the
+// simulator waits before it is sent, until the site thaws, the client gives up or the lab
+// closes.
+func (s *site) serveSOAP(w http.ResponseWriter, r *http.Request) {
+	if !s.waitThawed(r.Context()) {
+		return // the client gave up: the simulator never sees the call
+	}
+	s.model.Service.ServeSDK(&heldWriter{ResponseWriter: w, site: s, ctx: r.Context()}, r)
+}
+
+// waitThawed waits while the site is frozen. It returns false if ctx ended first.
+func (s *site) waitThawed(ctx context.Context) bool {
+	s.freezeMu.Lock()
+	thawed := s.thawed
+	s.freezeMu.Unlock()
+	if thawed == nil {
+		return true
+	}
+	select {
+	case <-thawed:
+	case <-s.closing:
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// heldWriter holds a SOAP answer while its site is frozen, so that a call in flight when
+// the site froze (a long poll, typically) is not answered either.
+type heldWriter struct {
+	http.ResponseWriter
+	site *site
+	ctx  context.Context
+}
+
+func (w *heldWriter) WriteHeader(code int) {
+	w.site.waitThawed(w.ctx)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *heldWriter) Write(p []byte) (int, error) {
+	w.site.waitThawed(w.ctx)
+	return w.ResponseWriter.Write(p)
+}
+
+func (l *Lab) siteByID(id model.SiteID) *site {
+	for _, s := range l.sites {
+		if s != nil && s.ep.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Freeze makes a site's vCenter stop answering, like a vCenter whose process is stopped or
+// one behind a network black hole: every SOAP call (WaitForUpdatesEx and Login included)
+// and every SOAP answer not yet sent waits until Thaw. Unlike a stopped process, the lab
+// still completes TLS handshakes and serves its other HTTP paths (datastore files), so a
+// client's connect waits on its first call instead of the handshake. A client that gives
+// up ends its own call; Close ends them all. Freezing a frozen site, or naming no site of
+// the lab, does nothing.
+func (l *Lab) Freeze(id model.SiteID) {
+	if s := l.siteByID(id); s != nil {
+		s.freezeMu.Lock()
+		if s.thawed == nil && !s.closed {
+			s.thawed = make(chan struct{})
+		}
+		s.freezeMu.Unlock()
+	}
+}
+
+// Thaw lets a frozen site answer again: the calls it held go on, in no particular order.
+func (l *Lab) Thaw(id model.SiteID) {
+	if s := l.siteByID(id); s != nil {
+		s.thaw()
+	}
+}
+
+func (s *site) thaw() {
+	s.freezeMu.Lock()
+	defer s.freezeMu.Unlock()
+	if s.thawed != nil {
+		close(s.thawed)
+		s.thawed = nil
+	}
 }
 
 // Endpoints returns the two vCenters, site A first.
@@ -345,7 +446,7 @@ func (l *Lab) SetHandler(id model.SiteID, h Handler) {
 }
 
 // Close stops both servers and removes the lab's files. It ends any long poll a client has
-// left open, so it does not wait on clients.
+// left open and lets go of the calls a frozen site holds, so it does not wait on clients.
 func (l *Lab) Close() {
 	l.once.Do(func() {
 		var wg sync.WaitGroup
@@ -363,6 +464,13 @@ func (l *Lab) Close() {
 }
 
 func (s *site) close() {
+	// The server's Close waits for every request: let the frozen ones go first.
+	s.freezeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.closing)
+	}
+	s.freezeMu.Unlock()
 	if s.server != nil {
 		done := make(chan struct{})
 		go func() {

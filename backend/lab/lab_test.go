@@ -20,6 +20,7 @@ import (
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
@@ -966,4 +967,99 @@ func TestSwitchBasePortFallsBack(t *testing.T) {
 			t.Errorf("second lab: %s on a taken port %d", sw.Name, sw.Port)
 		}
 	}
+}
+
+// TestFreezeHoldsCallsAndAnswers: a frozen site answers no SOAP call, not even a long poll
+// that was already waiting in the simulator, while the other site answers; Thaw releases
+// the held calls; Close ends the calls of a site that is still frozen.
+func TestFreezeHoldsCallsAndAnswers(t *testing.T) {
+	l := startLab(t)
+	a := connect(t, endpoint(t, l, "site-a"))
+	b := connect(t, endpoint(t, l, "site-b"))
+	t.Cleanup(func() { l.Thaw("site-b") }) // before the clients log out
+	ctx := context.Background()
+
+	// A long poll (one second) in flight when the site freezes.
+	pc, err := property.DefaultCollector(b.Client).Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter := new(property.WaitFilter)
+	filter.Add(b.ServiceContent.RootFolder, "Folder", []string{"name"})
+	if _, err := pc.CreateFilter(ctx, filter.CreateFilter); err != nil {
+		t.Fatal(err)
+	}
+	wait := int32(1)
+	req := types.WaitForUpdatesEx{This: pc.Reference(), Options: &types.WaitOptions{MaxWaitSeconds: &wait}}
+	res, err := methods.WaitForUpdatesEx(ctx, b.Client, &req)
+	if err != nil || res.Returnval == nil {
+		t.Fatalf("first poll: %v", err)
+	}
+	req.Version = res.Returnval.Version
+	polled := make(chan error, 1)
+	go func() {
+		_, err := methods.WaitForUpdatesEx(ctx, b.Client, &req)
+		polled <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	l.Freeze("site-b")
+
+	now := func(c *govmomi.Client, within time.Duration) error {
+		ctx, cancel := context.WithTimeout(ctx, within)
+		defer cancel()
+		_, err := methods.GetCurrentTime(ctx, c.Client)
+		return err
+	}
+	if err := now(b, 500*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a call to the frozen site: %v, want no answer", err)
+	}
+	if err := now(a, 2*time.Second); err != nil {
+		t.Errorf("site-a froze with site-b: %v", err)
+	}
+	select {
+	case err := <-polled:
+		t.Fatalf("the long poll was answered %s after the freeze (%v), want held", 2*time.Second, err)
+	case <-time.After(2 * time.Second):
+	}
+
+	l.Thaw("site-b")
+	select {
+	case err := <-polled:
+		if err != nil {
+			t.Errorf("held long poll: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the held long poll was not answered after the thaw")
+	}
+	if err := now(b, 2*time.Second); err != nil {
+		t.Errorf("after the thaw: %v", err)
+	}
+
+	// Frozen at Close: the held call ends, and Close does not wait for a thaw.
+	l.Freeze("site-b")
+	held := make(chan error, 1)
+	go func() { held <- now(b, time.Minute) }()
+	time.Sleep(200 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() {
+		l.Close()
+		close(closed)
+	}()
+	for _, ch := range []<-chan struct{}{closed, errDone(held)} {
+		select {
+		case <-ch:
+		case <-time.After(6 * time.Second):
+			t.Fatal("a frozen site holds up Close")
+		}
+	}
+}
+
+// errDone is closed once ch carries a value.
+func errDone(ch <-chan error) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		<-ch
+		close(done)
+	}()
+	return done
 }

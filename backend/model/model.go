@@ -164,6 +164,8 @@ type SiteStatus struct {
 
 	// LastAnswer is when the vCenter last answered (a poll for changes returned, or the
 	// inventory loaded): the VM list is confirmed as of then. Zero before the first answer.
+	// It is published with the site's other changes, not on every answer, so it may lag
+	// while the site is live; while it is silent or down it is exact.
 	LastAnswer time.Time `json:"last_answer"`
 	// Silent is true while a connected site's vCenter has not answered for longer than it
 	// should (a frozen process, a network black hole): the session is not known to be lost
