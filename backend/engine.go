@@ -230,6 +230,9 @@ func (e *Engine) siteEvent(was, now model.SiteStatus) {
 			ev.Message += fmt.Sprintf(" after %s down", time.Since(was.DownSince).Round(time.Second))
 		}
 	case was.State != now.State && now.State == model.Disconnected:
+		if was.State == model.Connecting && !was.DownSince.IsZero() && was.DownSince.Equal(now.DownSince) {
+			return // another retry of the same outage failed: said when it began
+		}
 		ev.Kind, ev.Message, ev.Err = model.EventSiteDown, now.Name+" disconnected", now.Err
 	case now.State == model.Connected && now.Silent && !was.Silent:
 		ev.Kind, ev.Message, ev.Err = model.EventSiteSilent, now.Name+" is not answering", now.Err

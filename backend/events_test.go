@@ -87,3 +87,33 @@ func TestEventLogSubscriptionEnds(t *testing.T) {
 		}
 	}
 }
+
+// A site's outage is one site.disconnected event, not one per failed retry; silence and its
+// end are events too.
+func TestSiteEventsOnePerOutage(t *testing.T) {
+	e := NewEngine(nil)
+	down := time.Now().Add(-time.Minute)
+	steps := []model.SiteStatus{
+		{ID: "site-a", State: model.Connected},
+		{ID: "site-a", State: model.Connected, Silent: true, DownSince: down},
+		{ID: "site-a", State: model.Disconnected, DownSince: down},
+		{ID: "site-a", State: model.Connecting, DownSince: down},
+		{ID: "site-a", State: model.Disconnected, DownSince: down},
+		{ID: "site-a", State: model.Connecting, DownSince: down},
+		{ID: "site-a", State: model.Disconnected, DownSince: down},
+		{ID: "site-a", State: model.Connecting, DownSince: down},
+		{ID: "site-a", State: model.Connected},
+	}
+	for i := 1; i < len(steps); i++ {
+		e.siteEvent(steps[i-1], steps[i])
+	}
+	var kinds []model.EventKind
+	evs, _, _ := e.events.since(0, 100)
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind)
+	}
+	want := []model.EventKind{model.EventSiteSilent, model.EventSiteDown, model.EventSiteConnected}
+	if fmt.Sprint(kinds) != fmt.Sprint(want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+}

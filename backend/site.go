@@ -376,7 +376,7 @@ func (s *Site) setSilent() {
 	}
 	s.update(func(snap *model.SiteSnapshot) {
 		snap.Status.Silent = true
-		snap.Status.Err = fmt.Sprintf("%s: %s not answering since %s: VMs shown as of then (check vCenter and the network path; vmcross reconnects after %s of silence)",
+		snap.Status.Err = fmt.Sprintf("%s: %s not answering since %s (check vCenter and the network path); a new session after %s of silence",
 			s.spec.ID, s.addr, s.lastAnswer.Format("15:04:05"), (s.opts.pollWait + s.opts.silenceLimit).Round(time.Second))
 	})
 }

@@ -363,6 +363,9 @@ func (p SitePane) statusLine(w int) string {
 	s := p.site.Status
 	now := p.common.Now()
 	down := s.DownSince // the outage's start: retries do not move it
+	if s.Silent && !s.LastAnswer.IsZero() {
+		down = s.LastAnswer // silent since its last answer, not since that was noticed
+	}
 	if down.IsZero() {
 		down = s.Since
 	}
