@@ -411,6 +411,9 @@ func (f FabricPane) rttSegs(r rttView, stale bool, staleAge string) []seg {
 	if stale {
 		style, jstyle = st.muted, st.muted
 		judgement = staleAge + " old"
+		if staleAge == "" {
+			judgement = "first round running"
+		}
 	}
 	return []seg{{st.text, label}, {style, value}, {jstyle, "  " + judgement}}
 }
@@ -519,6 +522,9 @@ func (f FabricPane) silentSwitches(now time.Time) map[string]bool {
 
 // staleSummary is a section's summary when the data is stale.
 func (f FabricPane) staleSummary(staleAge string) seg {
+	if staleAge == "" { // no round has ended yet: what is shown came from the switches that answered
+		return seg{f.common.inks.fabric.warn, "first round running"}
+	}
 	return seg{f.common.inks.fabric.warn, "as of " + staleAge + " ago"}
 }
 

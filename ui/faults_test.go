@@ -124,3 +124,27 @@ func TestFabricPollingAndSilentSwitch(t *testing.T) {
 		t.Errorf("after the poll:\n%s", pane)
 	}
 }
+
+// During the first round, with a switch still connecting, no age is ever blank.
+func TestFirstRoundNoBlankAge(t *testing.T) {
+	h := healthyFabric()
+	h.PolledAt = time.Time{}
+	h.Polling, h.PollStarted = true, testNow.Add(-2*time.Second)
+	h.Switches[1].Reachable, h.Switches[1].LastPoll, h.Switches[1].Pending = false, time.Time{}, true
+	h.Switches[1].Since = testNow.Add(-2 * time.Second)
+	m := newTestModel(t, newFakeEngine(withFabric(h)()), 80, 24)
+	m = pressAll(t, m, "tab", "tab")
+	seen := m.View()
+	for i := 0; i < 6; i++ {
+		m = pressAll(t, m, "pgdown")
+		seen += m.View()
+	}
+	for _, bad := range []string{"as of  ago", "   old"} {
+		if strings.Contains(seen, bad) {
+			t.Errorf("a blank age (%q) on screen:\n%s", bad, seen)
+		}
+	}
+	if !strings.Contains(seen, "first poll running 2s") || !strings.Contains(seen, "connecting 2s") {
+		t.Errorf("the first round does not say it is running:\n%s", seen)
+	}
+}

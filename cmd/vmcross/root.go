@@ -175,7 +175,7 @@ func joinNames(names []string) string {
 const consoleFPS = 20
 
 // quitWithin bounds the console's shutdown after q, ctrl+c or SIGTERM.
-const quitWithin = 700 * time.Millisecond
+const quitWithin = 500 * time.Millisecond
 
 // signalContext is cancelled on SIGINT or SIGTERM.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
