@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/internal/vcsimlock"
 )
 
 // vcenter is one simulated vCenter for a test, with a separate client that plays "any
@@ -39,8 +39,6 @@ var testOpts = []SiteOption{
 	WithConnectTimeout(5 * time.Second),
 }
 
-var createMu sync.Mutex
-
 // newVCenter starts a VPX simulator over TLS. configure may change the model before Create.
 func newVCenter(t testing.TB, id model.SiteID, configure func(*simulator.Model)) *vcenter {
 	t.Helper()
@@ -48,17 +46,20 @@ func newVCenter(t testing.TB, id model.SiteID, configure func(*simulator.Model))
 	if configure != nil {
 		configure(m)
 	}
-	// vcsim's Model.Create appends to a package-level license list: never run two at once.
-	createMu.Lock()
+	// vcsim's Model.Create appends to a package-level license list that a lab being built
+	// reads: never at the same time (internal/vcsimlock).
+	vcsimlock.Globals.Lock()
 	err := m.Create()
-	createMu.Unlock()
+	vcsimlock.Globals.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A real user and password: with vcsim's default login any password would do.
 	m.Service.Listen = &url.URL{User: url.UserPassword("administrator@vsphere.local", "VMware1!")}
 	m.Service.TLS = new(tls.Config)
+	vcsimlock.Globals.Lock() // NewServer rewrites the shared vCenter settings too
 	s := m.Service.NewServer()
+	vcsimlock.Globals.Unlock()
 	pw, _ := s.URL.User.Password()
 	vc := &vcenter{
 		model:  m,

@@ -32,6 +32,7 @@ import (
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric/sim"
+	"github.com/vmcross/vmcross/internal/vcsimlock"
 )
 
 // Options tune the lab.
@@ -218,11 +219,9 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *sit
 	return s, nil
 }
 
-// simulatorGlobals guards the simulator's package-level state. Model.Create appends to
-// simulator.EvalLicense and to the option list every vCenter model shares (vpx.Setting), and
-// Service.NewServer rewrites those options in place: both take the write lock. Adding hosts and
-// clusters reads EvalLicense, so building a site takes the read lock.
-var simulatorGlobals sync.RWMutex
+// simulatorGlobals guards the simulator's package-level state, for every simulator of the
+// process (the lab's and the tests' bare ones): see internal/vcsimlock.
+var simulatorGlobals = &vcsimlock.Globals
 
 // createModel creates the model and gives it a private copy of its vCenter settings, so that
 // its server's URLs and its vcsim.home are its own.
