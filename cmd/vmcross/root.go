@@ -154,7 +154,7 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
-	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newFabricCmd(), newVersionCmd())
+	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newPreflightCmd(), newFabricCmd(), newVersionCmd())
 	return cmd
 }
 

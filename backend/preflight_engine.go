@@ -1,0 +1,119 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/vmware/govmomi/vim25"
+
+	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
+)
+
+// PreflightResult is what preflight judged for a selection: the profile it judged with,
+// where each VM would go, and the findings.
+type PreflightResult struct {
+	From, To model.SiteID
+	Profile  preflight.Profile
+	VMs      []model.VM
+	Targets  []preflight.Target
+	Findings []preflight.Finding
+	// Notes say what preflight could not ask: vcsim has no CheckRelocate_Task or
+	// QueryVMotionCompatibility_Task, which a real vCenter's answers would add to.
+	Notes []string
+}
+
+// ErrBadSelection is wrapped by Preflight's error for a selection it cannot judge.
+var ErrBadSelection = errors.New("bad selection")
+
+// Preflight judges moving the VMs keys (all at one site) to site to: the VMs' details are
+// read through the engine (cached), the profile is the one named, or the one both vCenters'
+// API versions allow, and the rules of backend/preflight run on the current State.
+func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (PreflightResult, error) {
+	if !who.Role.AtLeast(model.RoleViewer) {
+		return PreflightResult{}, &model.RefusedError{Command: "preflight", Operator: who, Reason: "no role"}
+	}
+	st := e.Snapshot()
+	dst, ok := st.Site(to)
+	if !ok {
+		return PreflightResult{}, fmt.Errorf("target %q: %w", to, ErrUnknownSite)
+	}
+	if len(keys) == 0 {
+		return PreflightResult{}, fmt.Errorf("no VM selected: %w", ErrBadSelection)
+	}
+	from := keys[0].Site
+	if from == to {
+		return PreflightResult{}, fmt.Errorf("the VMs are already at %s: %w", to, ErrBadSelection)
+	}
+	src, ok := st.Site(from)
+	if !ok {
+		return PreflightResult{}, fmt.Errorf("source %q: %w", from, ErrUnknownSite)
+	}
+	res := PreflightResult{From: from, To: to}
+	for _, k := range keys {
+		if k.Site != from {
+			return PreflightResult{}, fmt.Errorf("VMs from both sites: %w", ErrBadSelection)
+		}
+		vm, ok := src.VM(k.MoRef)
+		if !ok {
+			return PreflightResult{}, fmt.Errorf("%s is not listed at %s: %w", k.MoRef, from, ErrBadSelection)
+		}
+		res.VMs = append(res.VMs, vm)
+	}
+
+	p, err := e.preflightProfile(ctx, profile, from, to)
+	if err != nil {
+		return PreflightResult{}, err
+	}
+	res.Profile = p
+	res.Notes = append(res.Notes, "vCenter's own CheckRelocate and vMotion compatibility checks are not asked yet: the findings are vmcross's rules only")
+
+	sel := e.selectedWithDetails(ctx, who, res.VMs)
+	res.Targets = preflight.MapVMs(src, dst, preflight.Mapping{}, res.VMs)
+	res.Findings = preflight.Check(preflight.Input{VMs: sel, Source: src, Target: dst, Fabric: st.Fabric, Profile: p, Now: time.Now()})
+	return res, nil
+}
+
+// preflightProfile is the named profile, or the one both vCenters' API versions allow.
+func (e *Engine) preflightProfile(ctx context.Context, name string, a, b model.SiteID) (preflight.Profile, error) {
+	if name != "" {
+		return preflight.ProfileByName(name)
+	}
+	var versions [2]string
+	for i, id := range []model.SiteID{a, b} {
+		_ = e.Call(ctx, id, "about", 2*time.Second, func(_ context.Context, c *vim25.Client) error {
+			versions[i] = c.ServiceContent.About.ApiVersion
+			return nil
+		})
+	}
+	return preflight.ProfileFor(versions[0], versions[1]), nil
+}
+
+// selectedWithDetails reads each VM's details (a few at a time, from the cache when
+// current); a VM whose details could not be read goes without (DETAILS_MISSING).
+func (e *Engine) selectedWithDetails(ctx context.Context, who model.Operator, vms []model.VM) []preflight.Selected {
+	sel := make([]preflight.Selected, len(vms))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sel[i].VM = vms[i]
+				if d, err := e.Details(ctx, who, vms[i].Key); err == nil {
+					sel[i].Details = &d
+				}
+			}
+		}()
+	}
+	for i := range vms {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return sel
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
+)
+
+// preflightFlags select the VMs and the target.
+type preflightFlags struct {
+	vms      []string
+	hosts    []string
+	clusters []string
+	to       string
+	profile  string
+	asJSON   bool
+}
+
+// fabricWait bounds how long preflight waits for the switches' first round, so the DCI rules
+// judge fresh data.
+const fabricWait = 15 * time.Second
+
+func newPreflightCmd() *cobra.Command {
+	var src sourceFlags
+	var f preflightFlags
+	cmd := &cobra.Command{
+		Use:   "preflight (--vm NAME... | --host HOST | --cluster CLUSTER) --to SITE",
+		Short: "Judge moving VMs to the other site: what blocks, what warns (for scripts)",
+		Long: `Judge moving VMs to the other site with the console's rules: the DCI (VLANs carried,
+RTT, MTU, errors), vCenter (RDM on shared SCSI buses, ISOs, datastores, port groups, EVC,
+vMotion, fault tolerance, snapshots, names, capacity) and the vMotion profile.
+
+Exit status: 0 nothing blocks (warnings may remain), 3 something blocks, 1 it could not
+judge (a site down), 2 a mistake in the command line or config.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.to == "" {
+				return &usageError{"--to SITE is required (the site to move the VMs to)"}
+			}
+			if len(f.vms)+len(f.hosts)+len(f.clusters) == 0 {
+				return &usageError{"choose VMs with --vm NAME, --host HOST or --cluster CLUSTER"}
+			}
+			if f.profile != "" {
+				if _, err := preflight.ProfileByName(f.profile); err != nil {
+					return &usageError{"--profile: " + err.Error()}
+				}
+			}
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runPreflight(ctx, &src, &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	src.register(cmd)
+	cmd.Flags().StringSliceVar(&f.vms, "vm", nil, "a VM to move, by name (repeat, or NAME,NAME)")
+	cmd.Flags().StringSliceVar(&f.hosts, "host", nil, "every VM on this host")
+	cmd.Flags().StringSliceVar(&f.clusters, "cluster", nil, "every VM in this cluster")
+	cmd.Flags().StringVar(&f.to, "to", "", "the site to move them to (its id, e.g. site-b)")
+	cmd.Flags().StringVar(&f.profile, "profile", "", "vMotion profile: reference-2009, metro or long-distance (default: from the vCenters' versions)")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+func runPreflight(ctx context.Context, src *sourceFlags, f *preflightFlags, out, status io.Writer) error {
+	s, err := src.open(ctx, status)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	eng := s.engine()
+	eng.Start(ctx)
+	defer closeWithin(eng, quitWithin)
+	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	if err := eng.WaitLoaded(wctx); err != nil {
+		return err
+	}
+	waitFabric(ctx, eng)
+
+	st := eng.Snapshot()
+	to := model.SiteID(f.to)
+	if _, ok := st.Site(to); !ok {
+		var ids []string
+		for _, ss := range st.Sites {
+			ids = append(ids, string(ss.Status.ID))
+		}
+		return &usageError{fmt.Sprintf("--to %s: no such site (sites: %s)", f.to, strings.Join(ids, ", "))}
+	}
+	keys, err := selectVMs(st, to, f)
+	if err != nil {
+		return err
+	}
+	res, err := eng.Preflight(ctx, model.LocalOperator("cli"), keys, to, f.profile)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		err = writePreflightJSON(out, res)
+	} else {
+		err = writePreflightTable(out, res)
+	}
+	if err != nil {
+		return err
+	}
+	if preflight.Worst(res.Findings) == preflight.Block {
+		return &exitError{code: 3, msg: "something blocks the move (see the findings above)"}
+	}
+	return nil
+}
+
+// waitFabric waits, a bounded time, for the switches' first round when switches are
+// configured.
+func waitFabric(ctx context.Context, eng *backend.Engine) {
+	if !eng.Snapshot().Fabric.Configured {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, fabricWait)
+	defer cancel()
+	for st := range eng.Subscribe(ctx) {
+		if !st.Fabric.PolledAt.IsZero() {
+			return
+		}
+	}
+}
+
+// selectVMs resolves the names to VMs at the site the VMs move from: the one that is not to.
+func selectVMs(st model.State, to model.SiteID, f *preflightFlags) ([]model.VMKey, error) {
+	var from model.SiteSnapshot
+	for _, ss := range st.Sites {
+		if ss.Status.ID != to {
+			from = ss
+		}
+	}
+	want := func(list []string, v string) bool {
+		for _, x := range list {
+			if strings.EqualFold(x, v) {
+				return true
+			}
+		}
+		return false
+	}
+	var keys []model.VMKey
+	found := map[string]bool{}
+	for _, vm := range from.VMs {
+		if want(f.vms, vm.Name) || want(f.hosts, vm.Host) || want(f.clusters, vm.Cluster) {
+			keys = append(keys, vm.Key)
+			found[strings.ToLower(vm.Name)] = true
+			found["host:"+strings.ToLower(vm.Host)] = true
+			found["cluster:"+strings.ToLower(vm.Cluster)] = true
+		}
+	}
+	for _, group := range []struct {
+		prefix, what string
+		names        []string
+	}{{"", "VM", f.vms}, {"host:", "host with VMs", f.hosts}, {"cluster:", "cluster with VMs", f.clusters}} {
+		for _, n := range group.names {
+			if !found[group.prefix+strings.ToLower(n)] {
+				return nil, &usageError{fmt.Sprintf("no %s named %q at %s (the VMs move from there to %s)", group.what, n, from.Status.ID, to)}
+			}
+		}
+	}
+	return keys, nil
+}
+
+// preflightJSON is `preflight --json`: stable field names for scripts.
+type preflightJSON struct {
+	From     model.SiteID        `json:"from"`
+	To       model.SiteID        `json:"to"`
+	Profile  string              `json:"profile"`
+	Blocked  []string            `json:"blocked"` // names of the VMs something blocks
+	VMs      []string            `json:"vms"`
+	Findings []preflight.Finding `json:"findings"`
+	Notes    []string            `json:"notes,omitempty"`
+}
+
+func writePreflightJSON(w io.Writer, res backend.PreflightResult) error {
+	j := preflightJSON{From: res.From, To: res.To, Profile: res.Profile.Name, Blocked: []string{}, VMs: []string{},
+		Findings: res.Findings, Notes: res.Notes}
+	if j.Findings == nil {
+		j.Findings = []preflight.Finding{}
+	}
+	for _, vm := range res.VMs {
+		j.VMs = append(j.VMs, vm.Name)
+		if preflight.Blocked(res.Findings, vm.Key) {
+			j.Blocked = append(j.Blocked, vm.Name)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
+}
+
+func writePreflightTable(w io.Writer, res backend.PreflightResult) error {
+	blocked := 0
+	for _, vm := range res.VMs {
+		if preflight.Blocked(res.Findings, vm.Key) {
+			blocked++
+		}
+	}
+	fmt.Fprintf(w, "Preflight: %d VMs from %s to %s, profile %s: %d blocked, %d can move\n\n",
+		len(res.VMs), res.From, res.To, res.Profile.Name, blocked, len(res.VMs)-blocked)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VM\tSEVERITY\tCODE\tMESSAGE\tREMEDY")
+	for _, f := range res.Findings {
+		name := f.VMName
+		if name == "" {
+			name = "(all)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, f.Severity, f.Code, f.Message, f.Remedy)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintln(w, "\nnote:", n)
+	}
+	return nil
+}
