@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/internal/latest"
 )
@@ -26,7 +27,8 @@ type Engine struct {
 	state   *latest.Value[model.State] // its subscriptions end on Close
 	events  *eventLog                  // ordered and lossless, next to the latest State
 	byID    map[model.SiteID]*Site
-	details *detailsCache // by VM, until its change version or snapshots move
+	details *detailsCache     // by VM, until its change version or snapshots move
+	mapping preflight.Mapping // under mu: the configured mapping between the sites
 
 	mu        sync.RWMutex
 	startOnce sync.Once

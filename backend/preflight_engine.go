@@ -72,9 +72,20 @@ func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model
 	res.Notes = append(res.Notes, "vCenter's own CheckRelocate and vMotion compatibility checks are not asked yet: the findings are vmcross's rules only")
 
 	sel := e.selectedWithDetails(ctx, who, res.VMs)
-	res.Targets = preflight.MapVMs(src, dst, preflight.Mapping{}, res.VMs)
-	res.Findings = preflight.Check(preflight.Input{VMs: sel, Source: src, Target: dst, Fabric: st.Fabric, Profile: p, Now: time.Now()})
+	e.mu.RLock()
+	m := e.mapping
+	e.mu.RUnlock()
+	res.Targets = preflight.MapVMs(src, dst, m, res.VMs)
+	res.Findings = preflight.Check(preflight.Input{VMs: sel, Source: src, Target: dst, Mapping: m, Fabric: st.Fabric, Profile: p, Now: time.Now()})
 	return res, nil
+}
+
+// SetMapping sets the configured mapping of clusters, datastores and port groups between the
+// sites that preflight (and moves) use before matching by name and VLAN.
+func (e *Engine) SetMapping(m preflight.Mapping) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.mapping = m
 }
 
 // preflightProfile is the named profile, or the one both vCenters' API versions allow.

@@ -36,6 +36,21 @@ type Config struct {
 	PollInterval string `yaml:"poll_interval,omitempty"`
 	// Theme is the default theme name; --theme overrides it.
 	Theme string `yaml:"theme,omitempty"`
+	// Mapping names, for moves between the sites, the cluster, datastore or port group of
+	// the other site that each one maps to. What it leaves out is matched by the same name,
+	// then (port groups) by VLAN id.
+	Mapping Mapping `yaml:"mapping,omitempty"`
+}
+
+// Mapping maps names at one site to names at the other, in either direction:
+//
+//	mapping:
+//	  clusters: {A-01: B-01, B-01: A-01}
+//	  port_groups: {VLAN120-App: prod-app-120}
+type Mapping struct {
+	Clusters   map[string]string `yaml:"clusters,omitempty"`
+	Datastores map[string]string `yaml:"datastores,omitempty"`
+	PortGroups map[string]string `yaml:"port_groups,omitempty"`
 }
 
 // Site is one vCenter, as written in the file.
@@ -252,6 +267,17 @@ func checkNode(path, field, schema string, n *yaml.Node, t reflect.Type) *Error 
 				return err
 			}
 		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			ok = false
+			break
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			name := n.Content[i].Value
+			if err := checkNode(path, joinField(field, name), schema+".*", n.Content[i+1], t.Elem()); err != nil {
+				return err
+			}
+		}
 	case reflect.String:
 		// YAML reads 5 as a number, and the decoder would keep it as "5": no unit.
 		ok = n.Kind == yaml.ScalarNode && !(schema == "poll_interval" && (tag == "!!int" || tag == "!!float"))
@@ -269,6 +295,8 @@ func checkNode(path, field, schema string, n *yaml.Node, t reflect.Type) *Error 
 		switch t.Kind() {
 		case reflect.Struct:
 			exp = expectation{"a set of fields", "write its fields as key: value lines under it"}
+		case reflect.Map:
+			exp = expectation{"a set of names", "write one `name: other-name` line per item under it"}
 		case reflect.String:
 			exp = expectation{"a single value", "write one value on the line, in quotes if it has a : or starts with [ or {"}
 		case reflect.Bool:

@@ -374,7 +374,15 @@ func (l *Lab) Endpoint(id model.SiteID) (Endpoint, bool) {
 // Config returns a vmcross configuration for the lab: passwords inline, thumbprints pinned,
 // certificates verified.
 func (l *Lab) Config() *config.Config {
-	c := &config.Config{}
+	// The lab's clusters pair up by position: A-01 with B-01, A-02 with B-02.
+	c := &config.Config{Mapping: config.Mapping{Clusters: map[string]string{}}}
+	bps := blueprints()
+	for i := range bps[0].clusters {
+		if i < len(bps[1].clusters) {
+			a, b := bps[0].clusters[i].name, bps[1].clusters[i].name
+			c.Mapping.Clusters[a], c.Mapping.Clusters[b] = b, a
+		}
+	}
 	for _, s := range l.sites {
 		c.Sites = append(c.Sites, config.Site{
 			ID:         string(s.ep.ID),

@@ -21,6 +21,7 @@ import (
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/lab"
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 	"github.com/vmcross/vmcross/keymap"
 	"github.com/vmcross/vmcross/themes"
@@ -50,6 +51,10 @@ type source struct {
 // switches are configured. The caller starts and closes it.
 func (s *source) engine() *backend.Engine {
 	eng := backend.NewEngine(s.specs)
+	if s.cfg != nil {
+		m := s.cfg.Mapping
+		eng.SetMapping(preflight.Mapping{Clusters: m.Clusters, Datastores: m.Datastores, PortGroups: m.PortGroups})
+	}
 	if len(s.switches) > 0 {
 		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
 	}
