@@ -27,6 +27,13 @@ type KeyMap struct {
 	AcceptFilter key.Binding // keep the filter and go back to the list
 	ClearFilter  key.Binding // drop the filter
 
+	// Selecting the VMs to move, in a site pane. Selections are kept per site.
+	Select         key.Binding // space: select or unselect the VM under the cursor, then go down
+	SelectShown    key.Binding // *: select every VM the filter shows
+	SelectHost     key.Binding // H: select every VM on the host under the cursor ("evacuate host")
+	SelectCluster  key.Binding // C: select every VM in the cluster under the cursor
+	ClearSelection key.Binding // u: unselect every VM of the pane
+
 	// Acting on what is under the cursor, and leaving a view.
 	Open      key.Binding // enter: the VM's details
 	Back      key.Binding // esc: close the view on top
@@ -91,6 +98,11 @@ var actions = []action{
 	{name: "filter", desc: "filter", keys: []string{"/"}, binding: func(k *KeyMap) *key.Binding { return &k.Filter }, places: inList},
 	{name: "accept_filter", desc: "keep filter", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.AcceptFilter }, places: inFilter},
 	{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.ClearFilter }, places: inList | inFilter},
+	{name: "select", desc: "select", keys: []string{" "}, binding: func(k *KeyMap) *key.Binding { return &k.Select }, places: inList},
+	{name: "select_shown", desc: "select shown", keys: []string{"*"}, binding: func(k *KeyMap) *key.Binding { return &k.SelectShown }, places: inList},
+	{name: "select_host", desc: "select host", keys: []string{"H"}, binding: func(k *KeyMap) *key.Binding { return &k.SelectHost }, places: inList},
+	{name: "select_cluster", desc: "select cluster", keys: []string{"C"}, binding: func(k *KeyMap) *key.Binding { return &k.SelectCluster }, places: inList},
+	{name: "clear_selection", desc: "unselect all", keys: []string{"u"}, binding: func(k *KeyMap) *key.Binding { return &k.ClearSelection }, places: inList},
 	{name: "open", desc: "details", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.Open }, places: inList},
 	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail},
 	{name: "refresh", desc: "poll switches now", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.Refresh }, places: inList},

@@ -76,6 +76,7 @@ down: [j, down, ctrl+n]
 up: k
 filter: "alt+f"
 next_pane: [tab, space]
+select: x
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -236,5 +237,63 @@ func TestRebindDetailConflicts(t *testing.T) {
 	}
 	if err := Default().Rebind("keys.yaml", []byte("open: o\nback: backspace\n")); err != nil {
 		t.Fatalf("open on o, back on backspace: %v", err)
+	}
+}
+
+// The selection keys are live in the lists, harmless (a viewer may select: selecting moves
+// nothing), and free of conflicts with every other key there.
+func TestSelectionKeys(t *testing.T) {
+	km := Default()
+	cases := []struct {
+		b   key.Binding
+		key string
+	}{
+		{km.Select, " "}, {km.SelectShown, "*"}, {km.SelectHost, "H"}, {km.SelectCluster, "C"}, {km.ClearSelection, "u"},
+	}
+	for _, c := range cases {
+		if !key.Matches(press(c.key), c.b) {
+			t.Errorf("%q does not trigger %q", c.key, c.b.Help().Desc)
+		}
+		if c.b.Help().Desc == "" || c.b.Help().Key == "" {
+			t.Errorf("%q has no help", c.key)
+		}
+	}
+	if km.Select.Help().Key != "space" {
+		t.Errorf("select's help key is %q, want space", km.Select.Help().Key)
+	}
+	ro := km.ReadOnly()
+	for _, b := range []key.Binding{ro.Select, ro.SelectShown, ro.SelectHost, ro.SelectCluster, ro.ClearSelection} {
+		if !b.Enabled() {
+			t.Errorf("%q is disabled in a read-only keymap", b.Help().Desc)
+		}
+	}
+	for _, name := range []string{"select", "select_shown", "select_host", "select_cluster", "clear_selection"} {
+		var a *action
+		for i := range actions {
+			if actions[i].name == name {
+				a = &actions[i]
+			}
+		}
+		if a == nil {
+			t.Fatalf("no action %q", name)
+		}
+		if a.places != inList || a.dangerous {
+			t.Errorf("%s: places %b, dangerous %v; want the list only, not dangerous", name, a.places, a.dangerous)
+		}
+	}
+	// The defaults conflict nowhere: rebinding nothing passes the conflict check.
+	final := make([][]string, len(actions))
+	for i, a := range actions {
+		final[i] = a.binding(km).Keys()
+	}
+	if err := conflicts("defaults", final, make([]int, len(actions))); err != nil {
+		t.Errorf("default keys conflict: %v", err)
+	}
+	// Rebinding a selection key onto a list key is refused; onto a detail-view key is not.
+	if err := Default().Rebind("keys.yaml", []byte("select_host: j\n")); err == nil || !strings.Contains(err.Error(), "does both down and select_host in the list") {
+		t.Errorf("select_host on j: %v, want a conflict with down in the list", err)
+	}
+	if err := Default().Rebind("keys.yaml", []byte("clear_selection: backspace\nselect: [space, x]\n")); err != nil {
+		t.Errorf("clear_selection on backspace, select on space and x: %v", err)
 	}
 }

@@ -119,6 +119,31 @@ func BenchmarkOtherSiteChange(b *testing.B) {
 			m.main.sites[0].SetState(msg.state, m.main.fabric.marks())
 		}
 	})
+	// With every VM of both sites selected: site A still does nothing; site B, whose
+	// snapshot changed, checks its selection against the new inventory (linear, and no
+	// allocation when no selected VM left).
+	m.main.sites[0].selectShown()
+	m.main.sites[1].selectShown()
+	b.Run("siteA_selected", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			msg := msgs[i%2]
+			gen++
+			msg.state.Gen = gen
+			m.main.sites[0].SetState(msg.state, m.main.fabric.marks())
+		}
+	})
+	b.Run("siteB_selected", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			msg := msgs[i%2]
+			gen++
+			msg.state.Gen = gen
+			m.main.sites[1].SetState(msg.state, m.main.fabric.marks())
+		}
+	})
+	m.main.sites[0].clearSelection()
+	m.main.sites[1].clearSelection()
 	b.Run("console", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

@@ -13,7 +13,7 @@ import (
 // Column widths. Name, VLANs and cluster/host stretch between their minimum and the widest
 // value in the inventory (capped); the others are fixed.
 const (
-	markerW     = 2 // "> " on the cursor row
+	markerW     = 2 // "> " on the cursor row; "✓" selected, "!" flagged (see row)
 	nameMinW    = 12
 	nameWantW   = 15 // the name gets this much before any optional column is added
 	nameMaxW    = 32
@@ -142,20 +142,32 @@ func (c columns) width() int {
 // row renders one VM in exactly inner cells (inner ≥ c.width()). matched are byte offsets
 // of name characters that matched the filter. marks (nil: none) says which VLANs the DCI
 // does not carry: the row gets "!" next to the cursor marker and those VLANs read "✗120".
-func (c columns) row(vm *model.VM, matched []int, cursor bool, k rowInks, marks *vlanMarks, inner int) string {
+//
+// The two marker cells say, without colour: the first, the cursor (">") or, off the cursor,
+// a selected VM ("✓"); the second, the VLAN flag ("!") or, on a selected cursor row, "✓".
+// A selected, flagged cursor row keeps its "!" when the VLANS column is dropped; with the
+// column shown, its "✗120" says it and the "✓" takes the cell.
+func (c columns) row(vm *model.VM, matched []int, cursor, selected bool, k rowInks, marks *vlanMarks, inner int) string {
 	var b strings.Builder
 	b.Grow(inner * 2)
 	cur := " "
-	if cursor {
+	switch {
+	case cursor:
 		cur = cursorGlyph
+	case selected:
+		cur = selectedGlyph
 	}
 	flagged := marks.flags(vm.VLANs)
-	if flagged {
+	second := " "
+	if cursor && selected {
+		second = selectedGlyph
+	}
+	if flagged && (second == " " || c.vlans == 0) {
 		k.plain.write(&b, cur)
 		k.bad.write(&b, flagGlyph)
 		b.WriteString(highlight("", vm.Name, matched, c.name, k))
 	} else {
-		b.WriteString(highlight(cur+" ", vm.Name, matched, c.name, k))
+		b.WriteString(highlight(cur+second, vm.Name, matched, c.name, k))
 	}
 	word, pk := power(vm, k)
 	b.WriteString(k.plain.paint(" "))

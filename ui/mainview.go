@@ -36,13 +36,31 @@ func newMainView(c Common) mainView {
 func (m *mainView) Title() string { return "the sites" }
 
 // applyState shows s in every pane. The fabric pane derives the VLAN marks; a site pane
-// whose site did not change (and whose marks did not) does nothing.
-func (m *mainView) applyState(s model.State) {
+// whose site did not change (and whose marks did not) does nothing. Selected VMs that left
+// their site come back as one selectionLeftMsg, for the flash line.
+func (m *mainView) applyState(s model.State) tea.Cmd {
 	m.fabric.SetState(s)
 	marks := m.fabric.marks()
+	var left []siteLeft
 	for i := range m.sites {
-		m.sites[i].SetState(s, marks)
+		if names := m.sites[i].SetState(s, marks); len(names) > 0 {
+			left = append(left, siteLeft{site: m.sites[i].title(), names: names})
+		}
 	}
+	if len(left) == 0 {
+		return nil
+	}
+	msg := selectionLeftMsg{left: left}
+	return func() tea.Msg { return msg }
+}
+
+// selection is what the site pane with the keys (or the one that had them last, when the
+// fabric pane has them) has selected: its site, and the selected VMs in list order. It is
+// what a move from that site would take.
+func (m *mainView) selection() (model.SiteSnapshot, []model.VM) {
+	p := m.site()
+	site, _ := p.Site()
+	return site, p.Selection()
 }
 
 // Update handles the ticks and the keys the root left to the lists.
@@ -159,6 +177,11 @@ func (m *mainView) ShortHelp() []key.Binding {
 	}
 	short := m.sites[m.focus].ShortHelp()
 	if !m.filtering() {
+		if m.wide {
+			// Room for it from 120 columns; on narrower terminals ? lists it with the other
+			// selection keys, and the bar keeps ? and q.
+			short = append(short, m.common.KeyMap.Select)
+		}
 		short = append(short, m.common.KeyMap.NextPane)
 	}
 	return short

@@ -36,6 +36,11 @@ type SitePane struct {
 	height int
 
 	focused bool
+
+	sel selection // the VMs picked for a move; never changed in place
+	// selHidden is how many selected VMs the filter hides, counted when the rows or the
+	// selection change, never in View.
+	selHidden int
 }
 
 // NewSitePane returns the pane for the slot-th site of the engine's State (0: site A).
@@ -97,7 +102,10 @@ func (p SitePane) Visible() int { return len(p.rows) }
 // unversioned) and the marks are those already shown. marks, derived from the same State, flags the VMs on VLANs
 // the DCI does not carry. The work is proportional to the inventory, and done here, in
 // Update, never in View.
-func (p *SitePane) SetState(s model.State, marks *vlanMarks) {
+//
+// Selected VMs that are no longer in the site's inventory leave the selection; left names
+// them, for the console to say so once. The selection survives everything else.
+func (p *SitePane) SetState(s model.State, marks *vlanMarks) (left []string) {
 	var snap model.SiteSnapshot
 	var ok bool
 	if p.known {
@@ -106,16 +114,18 @@ func (p *SitePane) SetState(s model.State, marks *vlanMarks) {
 		snap, ok = s.Sites[p.slot], true
 	}
 	if !ok {
-		return // the site left the State: keep showing what we had
+		return nil // the site left the State: keep showing what we had
 	}
 	if p.known && snap.Gen != 0 && snap.Gen == p.site.Gen && snap.Status.ID == p.site.Status.ID && marks == p.marks {
-		return // another site changed: nothing to re-filter or re-sort here
+		return nil // another site changed: nothing to re-filter or re-sort here
 	}
 	sel, had := p.Selected() // before the VMs change under the rows
+	left = p.pruneSelection(p.site.VMs, snap.VMs)
 	p.site, p.known = snap, true
 	p.marks = marks
 	p.widest = measure(snap.VMs, marks)
 	p.refilterFrom(sel, had, false)
+	return left
 }
 
 // refilter rebuilds the rows from the query. The cursor stays on its VM if that VM is still
@@ -144,6 +154,7 @@ func (p *SitePane) refilterFrom(sel model.VM, had, toTop bool) {
 	case toTop:
 		p.cursor, screenRow = 0, 0
 	}
+	p.countHidden()
 	p.scroll(screenRow)
 }
 
@@ -215,6 +226,19 @@ func (p SitePane) Update(msg tea.Msg) (SitePane, tea.Cmd) {
 			p.query = ""
 			p.refilter(false)
 		}
+	case key.Matches(km, keys.Select):
+		// Down after, as file managers do: space, space, space selects a run of VMs, and
+		// the row just toggled shows its mark off the cursor.
+		p.toggle()
+		p.cursor++
+	case key.Matches(km, keys.SelectShown):
+		p.selectShown()
+	case key.Matches(km, keys.SelectHost):
+		p.selectSame(hostOf)
+	case key.Matches(km, keys.SelectCluster):
+		p.selectSame(clusterOf)
+	case key.Matches(km, keys.ClearSelection):
+		p.clearSelection()
 	case key.Matches(km, keys.Open):
 		if vm, ok := p.Selected(); ok {
 			name := p.title()
@@ -272,7 +296,7 @@ func (p SitePane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Filter, k.AcceptFilter, k.ClearFilter},
-		{k.Open},
+		{k.Open, k.Select, k.SelectShown, k.SelectHost, k.SelectCluster, k.ClearSelection},
 	}
 }
 
@@ -280,10 +304,13 @@ func (p SitePane) innerWidth() int  { return max(p.width-2, 0) }
 func (p SitePane) innerHeight() int { return max(p.height-2, 0) }
 
 // headerHeight is the number of lines above the column headings: the status line, the
-// site's error, the filter line.
+// site's error, the selection line, the filter line.
 func (p SitePane) headerHeight() int {
 	n := 1 + len(errorLines(p.site.Status.Err, p.innerWidth()))
 	if p.unconfirmed() {
+		n++
+	}
+	if p.showSelection() {
 		n++
 	}
 	if p.showFilter() {
@@ -291,6 +318,10 @@ func (p SitePane) headerHeight() int {
 	}
 	return n
 }
+
+// showSelection reports whether the header has a selection line. The count has a line of
+// its own: next to "8 of 80 VMs" and the site's state it would not fit a 40-column pane.
+func (p SitePane) showSelection() bool { return len(p.sel) > 0 }
 
 // listHeight is the number of VM rows on screen.
 func (p SitePane) listHeight() int {
@@ -323,6 +354,9 @@ func (p SitePane) View() string {
 	if p.unconfirmed() {
 		body = append(body, st.Unconfirmed.Render(cut(p.unconfirmedText(), w)))
 	}
+	if p.showSelection() {
+		body = append(body, p.selectionLine(w))
+	}
 	if p.showFilter() {
 		body = append(body, p.filterLine(w))
 	}
@@ -345,7 +379,8 @@ func (p SitePane) View() string {
 	for i := offset; i < end; i++ {
 		r := p.rows[i]
 		cur := i == p.cursor
-		body = append(body, cols.row(&p.site.VMs[r.vm], r.matched, cur, p.common.inks.forRow(cur, p.focused, live), marks, w))
+		vm := &p.site.VMs[r.vm]
+		body = append(body, cols.row(vm, r.matched, cur, p.sel.has(vm.Key), p.common.inks.forRow(cur, p.focused, live), marks, w))
 	}
 	footer := ""
 	if len(p.rows) > 0 {

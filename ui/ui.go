@@ -123,6 +123,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.flash = newFlash(msg, m.common.Now())
 		m.relayout()
 		return m, nil
+	case selectionLeftMsg:
+		m.flash = flash{text: msg.text(), until: m.common.Now().Add(flashFor)}
+		m.relayout()
+		return m, nil
 	case openDetailsMsg:
 		v, cmd := NewDetailsView(m.common, m.engine, msg.vm, msg.siteName)
 		m.pushView(v)
@@ -157,8 +161,14 @@ func (m *Model) applyState(s model.State) tea.Cmd {
 		return nil
 	}
 	m.gen = s.Gen
-	m.main.applyState(s)
-	return m.toOverlays(stateMsg{state: s})
+	left := m.main.applyState(s)
+	return tea.Batch(left, m.toOverlays(stateMsg{state: s}))
+}
+
+// Selection is every VM selected in the site panes, site A's first, each in list order
+// (a VM's Key names its site). The review of a move starts from it.
+func (m Model) Selection() []model.VM {
+	return append(m.main.sites[0].Selection(), m.main.sites[1].Selection()...)
 }
 
 func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
