@@ -29,6 +29,7 @@ type Engine struct {
 	byID    map[model.SiteID]*Site
 	details *detailsCache     // by VM, until its change version or snapshots move
 	mapping preflight.Mapping // under mu: the configured mapping between the sites
+	profile string            // under mu: the configured vMotion profile ("": from the versions)
 
 	mu        sync.RWMutex
 	startOnce sync.Once

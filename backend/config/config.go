@@ -21,6 +21,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	// the other site that each one maps to. What it leaves out is matched by the same name,
 	// then (port groups) by VLAN id.
 	Mapping Mapping `yaml:"mapping,omitempty"`
+	// Profile is the vMotion profile preflight judges with: reference-2009, metro or
+	// long-distance. Empty: chosen from the vCenters' API versions.
+	Profile string `yaml:"profile,omitempty"`
 }
 
 // Mapping maps names at one site to names at the other, in either direction:
@@ -411,6 +415,11 @@ func (c *Config) Validate() error {
 			if _, err := os.Stat(s.CAFile); err != nil {
 				return &Error{File: c.Path, Field: f("ca_file"), Msg: fmt.Sprintf("cannot read %s", s.CAFile), Fix: "point it at a PEM file of the vCenter's CA"}
 			}
+		}
+	}
+	if c.Profile != "" {
+		if _, err := preflight.ProfileByName(c.Profile); err != nil {
+			return &Error{File: c.Path, Field: "profile", Msg: err.Error(), Fix: "write reference-2009, metro or long-distance, or leave it out"}
 		}
 	}
 	return c.validateSwitches(seen)

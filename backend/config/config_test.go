@@ -58,6 +58,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad thumbprint", strings.Replace(good, "ab:cd:ef:01", "zz:cd:ef:01", 1), "sites[0].thumbprint", "SHA-256"},
 		{"no verification", strings.Replace(good, "    insecure: true\n", "", 1), "sites[1].thumbprint", "verify"},
 		{"bad yaml", "sites: [", "", "did not find"},
+		{"unknown profile", good + "profile: warp\n", "profile", "unknown"},
+		{"mapping not names", good + "mapping:\n  clusters: [A-01]\n", "mapping.clusters", "expected a set of names"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,5 +283,16 @@ func TestRightTypesPass(t *testing.T) {
 	}
 	if !c.Sites[1].Insecure || c.Switches[0].Port != 2201 || c.Switches[1].DCIInterfaces[0] != "port-channel10" {
 		t.Errorf("decoded %+v", c)
+	}
+}
+
+// A mapping and a profile as an operator writes them.
+func TestMappingAndProfile(t *testing.T) {
+	c, err := Parse("cfg.yaml", []byte(good+"profile: metro\nmapping:\n  clusters: {A-01: B-01, B-01: A-01}\n  port_groups:\n    VLAN120-App: app-120\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Profile != "metro" || c.Mapping.Clusters["A-01"] != "B-01" || c.Mapping.Clusters["B-01"] != "A-01" || c.Mapping.PortGroups["VLAN120-App"] != "app-120" {
+		t.Errorf("parsed %+v", c)
 	}
 }

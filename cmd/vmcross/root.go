@@ -54,6 +54,7 @@ func (s *source) engine() *backend.Engine {
 	if s.cfg != nil {
 		m := s.cfg.Mapping
 		eng.SetMapping(preflight.Mapping{Clusters: m.Clusters, Datastores: m.Datastores, PortGroups: m.PortGroups})
+		eng.SetProfile(s.cfg.Profile)
 	}
 	if len(s.switches) > 0 {
 		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
