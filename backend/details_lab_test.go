@@ -3,7 +3,9 @@ package backend_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/lab"
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 )
 
 // detailsLabClient logs into one lab site as "any other client" does (otherClient) and
@@ -191,6 +194,203 @@ func TestDetailsLab(t *testing.T) {
 		var gone *backend.VMGoneError
 		if !errors.As(err, &gone) || gone.Key != key || !strings.Contains(err.Error(), "archive-01") {
 			t.Errorf("deleted VM: %v", err)
+		}
+	})
+}
+
+// startLabEngineVMs is startLabEngine with n VMs a site.
+func startLabEngineVMs(tb testing.TB, n int) (*lab.Lab, *backend.Engine) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{VMsPerSite: n})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(l.Close)
+	specs, err := l.Config().Specs()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := backend.NewEngine(specs, backend.WithPollWait(time.Second), backend.WithBackoff(100*time.Millisecond, 400*time.Millisecond))
+	runCtx, stop := context.WithCancel(context.Background())
+	tb.Cleanup(func() { stop(); e.Close() })
+	e.Start(runCtx)
+	if err := e.WaitLoaded(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return l, e
+}
+
+// siteVMs returns the keys of the first n VMs (all when n <= 0) the engine lists at site,
+// and their keys by name.
+func siteVMs(tb testing.TB, e *backend.Engine, site model.SiteID, n int) ([]model.VMKey, map[string]model.VMKey) {
+	tb.Helper()
+	ss, ok := e.Snapshot().Site(site)
+	if !ok {
+		tb.Fatalf("%s not in the state", site)
+	}
+	var keys []model.VMKey
+	byName := map[string]model.VMKey{}
+	for _, vm := range ss.VMs {
+		byName[vm.Name] = vm.Key
+		if n <= 0 || len(keys) < n {
+			keys = append(keys, vm.Key)
+		}
+	}
+	return keys, byName
+}
+
+// TestDetailsManyLab reads the details of every VM of site A in batched calls and checks
+// them against the one-VM fetch.
+func TestDetailsManyLab(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, e := startLabEngine(t)
+	const site = model.SiteID("site-a")
+	keys, byName := siteVMs(t, e, site, 0)
+
+	var retrieves atomic.Int32
+	l.SetHandler(site, func(_ *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+		if strings.Contains(m.Name, "RetrieveProperties") {
+			retrieves.Add(1)
+		}
+		return nil, nil
+	})
+	defer l.SetHandler(site, nil)
+
+	e.ForgetDetailsForTest()
+	retrieves.Store(0)
+	many, err := e.DetailsMany(ctx, tester, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := retrieves.Load()
+	want := int32((len(keys) + 99) / 100)
+	if calls > want+1 { // one more for a background read of the engine's own
+		t.Errorf("%d VMs in %d property collector calls, want %d", len(keys), calls, want)
+	}
+	if len(many) != len(keys) {
+		t.Errorf("details of %d VMs, want %d", len(many), len(keys))
+	}
+	t.Logf("%d VMs in %d property collector calls", len(keys), calls)
+
+	// All cached now: no call.
+	retrieves.Store(0)
+	if again, err := e.DetailsMany(ctx, tester, keys); err != nil || len(again) != len(keys) {
+		t.Errorf("again: %d VMs, %v", len(again), err)
+	}
+	if n := retrieves.Load(); n > 1 {
+		t.Errorf("cached: %d property collector calls, want 0", n)
+	}
+
+	e.ForgetDetailsForTest()
+	for _, name := range []string{"sql-node-1", "iso-builder", "snap-heavy"} {
+		key, ok := byName[name]
+		if !ok {
+			t.Fatalf("%s not listed", name)
+		}
+		one, err := e.Details(ctx, tester, key)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		batched := many[key]
+		batched.FetchedAt = one.FetchedAt
+		if !reflect.DeepEqual(one, batched) {
+			t.Errorf("%s: batched\n%+v\nwant\n%+v", name, batched, one)
+		}
+	}
+
+	t.Run("gone", func(t *testing.T) {
+		c, vms := detailsLabClient(t, l, site)
+		ref := vms["archive-01"] // powered off, so it can be destroyed at once
+		deleted := model.VMKey{Site: site, MoRef: ref.Value}
+		unknown := model.VMKey{Site: site, MoRef: "vm-999999"}
+		task, err := object.NewVirtualMachine(c, ref).Destroy(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := task.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ask := []model.VMKey{byName["sql-node-1"], deleted, unknown, byName["snap-heavy"]}
+		snap, _ := e.Snapshot().Site(site)
+		got, errs, err := backend.FetchDetailsBatchForTest(ctx, c, ask, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[ask[0]].Name != "sql-node-1" || got[ask[3]].Name != "snap-heavy" {
+			t.Errorf("details of %d VMs: %v", len(got), got)
+		}
+		for _, k := range []model.VMKey{deleted, unknown} {
+			var gone *backend.VMGoneError
+			if !errors.As(errs[k], &gone) || gone.Key != k {
+				t.Errorf("%s: %v, want gone", k.MoRef, errs[k])
+			}
+		}
+		if !strings.Contains(errs[deleted].Error(), "archive-01") && !strings.Contains(errs[deleted].Error(), deleted.MoRef) {
+			t.Errorf("deleted: %v", errs[deleted])
+		}
+
+		e.ForgetDetailsForTest()
+		many, err := e.DetailsMany(ctx, tester, ask)
+		if !errors.Is(err, backend.ErrVMGone) || len(many) != 2 {
+			t.Errorf("DetailsMany with gone VMs: %d details, %v", len(many), err)
+		}
+	})
+}
+
+// BenchmarkPreflight500 judges moving 500 VMs of site A (of a lab with 600 a site) to site
+// B, details included: cold reads every VM's details (the cache emptied before each run),
+// warm finds them all cached.
+func BenchmarkPreflight500(b *testing.B) {
+	_, e := startLabEngineVMs(b, 600)
+	keys, _ := siteVMs(b, e, "site-a", 500)
+	if len(keys) != 500 {
+		b.Fatalf("%d VMs at site-a, want 500", len(keys))
+	}
+	ctx := context.Background()
+	run := func(b *testing.B, cold bool) {
+		for b.Loop() {
+			if cold {
+				e.ForgetDetailsForTest()
+			}
+			res, err := e.Preflight(ctx, tester, keys, "site-b", "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range res.Findings {
+				if f.Code == preflight.CodeDetailsMissing {
+					b.Fatalf("details missing: %+v", f)
+				}
+			}
+		}
+	}
+	b.Run("cold", func(b *testing.B) { run(b, true) })
+	b.Run("warm", func(b *testing.B) { run(b, false) })
+	// For comparison: the same details read one VM a call, four calls at once, as
+	// preflight did before DetailsMany.
+	b.Run("cold-details-per-vm", func(b *testing.B) {
+		for b.Loop() {
+			e.ForgetDetailsForTest()
+			var wg sync.WaitGroup
+			next := make(chan model.VMKey)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range next {
+						if _, err := e.Details(ctx, tester, k); err != nil {
+							b.Error(err)
+						}
+					}
+				}()
+			}
+			for _, k := range keys {
+				next <- k
+			}
+			close(next)
+			wg.Wait()
 		}
 	})
 }

@@ -407,3 +407,15 @@ func TestDetailsCacheConcurrent(t *testing.T) {
 // FetchDetailsForTest exposes fetchDetails to the lab tests, which live in package
 // backend_test because backend/lab imports backend.
 var FetchDetailsForTest = fetchDetails
+
+// FetchDetailsBatchForTest exposes fetchDetailsBatch to the lab tests.
+var FetchDetailsBatchForTest = fetchDetailsBatch
+
+// ForgetDetailsForTest empties the engine's details cache, for cold-cache lab tests and
+// benchmarks.
+func (e *Engine) ForgetDetailsForTest() {
+	c := e.details
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries, c.order = nil, nil
+}

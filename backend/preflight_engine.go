@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/vim25"
@@ -88,8 +87,22 @@ func (e *Engine) SetMapping(m preflight.Mapping) {
 	e.mapping = m
 }
 
-// preflightProfile is the named profile, or the one both vCenters' API versions allow.
+// SetProfile sets the vMotion profile preflight uses when none is asked for ("": chosen from
+// the vCenters' API versions).
+func (e *Engine) SetProfile(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.profile = name
+}
+
+// preflightProfile is the named profile, else the configured one, else the one both
+// vCenters' API versions allow.
 func (e *Engine) preflightProfile(ctx context.Context, name string, a, b model.SiteID) (preflight.Profile, error) {
+	if name == "" {
+		e.mu.RLock()
+		name = e.profile
+		e.mu.RUnlock()
+	}
 	if name != "" {
 		return preflight.ProfileByName(name)
 	}
@@ -103,28 +116,20 @@ func (e *Engine) preflightProfile(ctx context.Context, name string, a, b model.S
 	return preflight.ProfileFor(versions[0], versions[1]), nil
 }
 
-// selectedWithDetails reads each VM's details (a few at a time, from the cache when
-// current); a VM whose details could not be read goes without (DETAILS_MISSING).
+// selectedWithDetails reads the VMs' details (from the cache when current, the others in
+// batched calls); a VM whose details could not be read goes without (DETAILS_MISSING).
 func (e *Engine) selectedWithDetails(ctx context.Context, who model.Operator, vms []model.VM) []preflight.Selected {
+	keys := make([]model.VMKey, len(vms))
+	for i, vm := range vms {
+		keys[i] = vm.Key
+	}
+	details, _ := e.DetailsMany(ctx, who, keys)
 	sel := make([]preflight.Selected, len(vms))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				sel[i].VM = vms[i]
-				if d, err := e.Details(ctx, who, vms[i].Key); err == nil {
-					sel[i].Details = &d
-				}
-			}
-		}()
+	for i, vm := range vms {
+		sel[i].VM = vm
+		if d, ok := details[vm.Key]; ok {
+			sel[i].Details = &d
+		}
 	}
-	for i := range vms {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	return sel
 }
