@@ -12,60 +12,47 @@ import (
 	"github.com/vmcross/vmcross/backend/preflight"
 )
 
-// PreflightResult is what preflight judged for a selection: the profile it judged with,
-// where each VM would go, and the findings.
-type PreflightResult struct {
-	From, To model.SiteID
-	Profile  preflight.Profile
-	VMs      []model.VM
-	Targets  []preflight.Target
-	Findings []preflight.Finding
-	// Notes say what preflight could not ask: vcsim has no CheckRelocate_Task or
-	// QueryVMotionCompatibility_Task, which a real vCenter's answers would add to.
-	Notes []string
-}
-
 // ErrBadSelection is wrapped by Preflight's error for a selection it cannot judge.
 var ErrBadSelection = errors.New("bad selection")
 
 // Preflight judges moving the VMs keys (all at one site) to site to: the VMs' details are
 // read through the engine (cached), the profile is the one named, or the one both vCenters'
 // API versions allow, and the rules of backend/preflight run on the current State.
-func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (PreflightResult, error) {
+func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error) {
 	if !who.Role.AtLeast(model.RoleViewer) {
-		return PreflightResult{}, &model.RefusedError{Command: "preflight", Operator: who, Reason: "no role"}
+		return preflight.Result{}, &model.RefusedError{Command: "preflight", Operator: who, Reason: "no role"}
 	}
 	st := e.Snapshot()
 	dst, ok := st.Site(to)
 	if !ok {
-		return PreflightResult{}, fmt.Errorf("target %q: %w", to, ErrUnknownSite)
+		return preflight.Result{}, fmt.Errorf("target %q: %w", to, ErrUnknownSite)
 	}
 	if len(keys) == 0 {
-		return PreflightResult{}, fmt.Errorf("no VM selected: %w", ErrBadSelection)
+		return preflight.Result{}, fmt.Errorf("no VM selected: %w", ErrBadSelection)
 	}
 	from := keys[0].Site
 	if from == to {
-		return PreflightResult{}, fmt.Errorf("the VMs are already at %s: %w", to, ErrBadSelection)
+		return preflight.Result{}, fmt.Errorf("the VMs are already at %s: %w", to, ErrBadSelection)
 	}
 	src, ok := st.Site(from)
 	if !ok {
-		return PreflightResult{}, fmt.Errorf("source %q: %w", from, ErrUnknownSite)
+		return preflight.Result{}, fmt.Errorf("source %q: %w", from, ErrUnknownSite)
 	}
-	res := PreflightResult{From: from, To: to}
+	res := preflight.Result{From: from, To: to}
 	for _, k := range keys {
 		if k.Site != from {
-			return PreflightResult{}, fmt.Errorf("VMs from both sites: %w", ErrBadSelection)
+			return preflight.Result{}, fmt.Errorf("VMs from both sites: %w", ErrBadSelection)
 		}
 		vm, ok := src.VM(k.MoRef)
 		if !ok {
-			return PreflightResult{}, fmt.Errorf("%s is not listed at %s: %w", k.MoRef, from, ErrBadSelection)
+			return preflight.Result{}, fmt.Errorf("%s is not listed at %s: %w", k.MoRef, from, ErrBadSelection)
 		}
 		res.VMs = append(res.VMs, vm)
 	}
 
 	p, err := e.preflightProfile(ctx, profile, from, to)
 	if err != nil {
-		return PreflightResult{}, err
+		return preflight.Result{}, err
 	}
 	res.Profile = p
 	res.Notes = append(res.Notes, "vCenter's own CheckRelocate and vMotion compatibility checks are not asked yet: the findings are vmcross's rules only")

@@ -182,7 +182,7 @@ type preflightJSON struct {
 	Notes    []string            `json:"notes,omitempty"`
 }
 
-func writePreflightJSON(w io.Writer, res backend.PreflightResult) error {
+func writePreflightJSON(w io.Writer, res preflight.Result) error {
 	j := preflightJSON{From: res.From, To: res.To, Profile: res.Profile.Name, Blocked: []string{}, VMs: []string{},
 		Findings: res.Findings, Notes: res.Notes}
 	if j.Findings == nil {
@@ -199,7 +199,7 @@ func writePreflightJSON(w io.Writer, res backend.PreflightResult) error {
 	return enc.Encode(j)
 }
 
-func writePreflightTable(w io.Writer, res backend.PreflightResult) error {
+func writePreflightTable(w io.Writer, res preflight.Result) error {
 	blocked := 0
 	for _, vm := range res.VMs {
 		if preflight.Blocked(res.Findings, vm.Key) {
