@@ -201,25 +201,7 @@ func TestDetailsLab(t *testing.T) {
 // startLabEngineVMs is startLabEngine with n VMs a site.
 func startLabEngineVMs(tb testing.TB, n int) (*lab.Lab, *backend.Engine) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{VMsPerSite: n})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(l.Close)
-	specs, err := l.Config().Specs()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	e := backend.NewEngine(specs, backend.WithPollWait(time.Second), backend.WithBackoff(100*time.Millisecond, 400*time.Millisecond))
-	runCtx, stop := context.WithCancel(context.Background())
-	tb.Cleanup(func() { stop(); e.Close() })
-	e.Start(runCtx)
-	if err := e.WaitLoaded(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	return l, e
+	return startLab(tb, lab.Options{VMsPerSite: n}, quickSites...)
 }
 
 // siteVMs returns the keys of the first n VMs (all when n <= 0) the engine lists at site,

@@ -27,23 +27,33 @@ import (
 
 func startLabEngine(t *testing.T) (*lab.Lab, *backend.Engine) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return startLab(t, lab.Options{}, quickSites...)
+}
+
+// quickSites are the site options of most lab tests: a short long poll and quick retries.
+var quickSites = []backend.SiteOption{backend.WithPollWait(time.Second), backend.WithBackoff(100*time.Millisecond, 400*time.Millisecond)}
+
+// startLab starts a lab with lo and an engine on it with the sites' options opts, and waits
+// until both sites have loaded. Both stop with the test.
+func startLab(tb testing.TB, lo lab.Options, opts ...backend.SiteOption) (*lab.Lab, *backend.Engine) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{})
+	l, err := lab.Start(ctx, lo)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(l.Close)
+	tb.Cleanup(l.Close)
 	specs, err := l.Config().Specs()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	e := backend.NewEngine(specs, backend.WithPollWait(time.Second), backend.WithBackoff(100*time.Millisecond, 400*time.Millisecond))
+	e := backend.NewEngine(specs, opts...)
 	runCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(func() { stop(); e.Close() })
+	tb.Cleanup(func() { stop(); e.Close() })
 	e.Start(runCtx)
 	if err := e.WaitLoaded(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return l, e
 }
@@ -342,23 +352,5 @@ var tester = model.Operator{Name: "tester", From: "go test", Role: model.RoleOpe
 // vmcross apart from them), for tests that time how the engine sees a failing vCenter.
 func startLabEngineWith(t *testing.T, opts ...backend.SiteOption) (*lab.Lab, *backend.Engine) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	specs, err := l.Config().Specs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := backend.NewEngine(specs, opts...)
-	runCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(func() { stop(); e.Close() })
-	e.Start(runCtx)
-	if err := e.WaitLoaded(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return l, e
+	return startLab(t, lab.Options{}, opts...)
 }
