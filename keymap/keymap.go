@@ -39,6 +39,10 @@ type KeyMap struct {
 	Back      key.Binding // esc: close the view on top
 	Reconnect key.Binding // R: drop the focused site's vCenter session and log in again (dangerous)
 
+	// Preparing a move.
+	Review      key.Binding // p: judge moving the selection (or the VM under the cursor) to the other site
+	ConfirmMove key.Binding // enter, in the review: start the move, after typing the target's id (dangerous)
+
 	// Global.
 	Refresh   key.Binding // poll the switches now
 	Help      key.Binding // toggle the full help
@@ -76,7 +80,7 @@ type place uint8
 const (
 	inList   place = 1 << iota // a list of VMs, or the fabric pane
 	inFilter                   // the filter input has the keys
-	inDetail                   // a view over the lists: VM details
+	inDetail                   // a view over the lists: VM details, the review
 )
 
 // places lists each place with its name for messages.
@@ -104,6 +108,8 @@ var actions = []action{
 	{name: "select_cluster", desc: "select cluster", keys: []string{"C"}, binding: func(k *KeyMap) *key.Binding { return &k.SelectCluster }, places: inList},
 	{name: "clear_selection", desc: "unselect all", keys: []string{"u"}, binding: func(k *KeyMap) *key.Binding { return &k.ClearSelection }, places: inList},
 	{name: "open", desc: "details", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.Open }, places: inList},
+	{name: "review", desc: "review move", keys: []string{"p"}, binding: func(k *KeyMap) *key.Binding { return &k.Review }, places: inList},
+	{name: "confirm_move", desc: "start move", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmMove }, places: inDetail, dangerous: true},
 	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail},
 	{name: "refresh", desc: "poll switches now", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.Refresh }, places: inList},
 	{name: "reconnect", desc: "reconnect site", keys: []string{"R"}, binding: func(k *KeyMap) *key.Binding { return &k.Reconnect }, places: inList, dangerous: true},

@@ -211,18 +211,18 @@ func TestActionsCoverKeyMap(t *testing.T) {
 // Dangerous actions are marked, and a read-only keymap disables them: they match no key and
 // the help leaves them out.
 func TestReadOnlyDisablesDangerous(t *testing.T) {
-	if got := Dangerous(); len(got) != 1 || got[0] != "reconnect" {
-		t.Fatalf("Dangerous() = %v, want [reconnect]", got)
+	if got := Dangerous(); !reflect.DeepEqual(got, []string{"confirm_move", "reconnect"}) {
+		t.Fatalf("Dangerous() = %v, want [confirm_move reconnect]", got)
 	}
 	km := Default()
 	ro := km.ReadOnly()
 	if !km.Reconnect.Enabled() {
 		t.Fatal("ReadOnly changed the keymap it was called on")
 	}
-	if ro.Reconnect.Enabled() {
-		t.Error("reconnect is live in a read-only keymap")
+	if ro.Reconnect.Enabled() || ro.ConfirmMove.Enabled() {
+		t.Error("reconnect or confirm_move is live in a read-only keymap")
 	}
-	if !ro.Refresh.Enabled() || !ro.Open.Enabled() || !ro.Quit.Enabled() {
+	if !ro.Refresh.Enabled() || !ro.Open.Enabled() || !ro.Quit.Enabled() || !ro.Review.Enabled() {
 		t.Error("a read-only keymap lost a harmless key")
 	}
 }
@@ -295,5 +295,32 @@ func TestSelectionKeys(t *testing.T) {
 	}
 	if err := Default().Rebind("keys.yaml", []byte("clear_selection: backspace\nselect: [space, x]\n")); err != nil {
 		t.Errorf("clear_selection on backspace, select on space and x: %v", err)
+	}
+}
+
+// review opens the review from the lists (p conflicts with nothing there, and a viewer may
+// review); confirm_move is enter in the views over the lists, and dangerous.
+func TestReviewKeys(t *testing.T) {
+	km := Default()
+	if !key.Matches(press("p"), km.Review) {
+		t.Error("p does not open the review")
+	}
+	if !key.Matches(tea.KeyMsg{Type: tea.KeyEnter}, km.ConfirmMove) {
+		t.Error("enter does not confirm the move")
+	}
+	for _, a := range actions {
+		switch a.name {
+		case "review":
+			if a.places != inList || a.dangerous {
+				t.Errorf("review: places %b, dangerous %v; want the list only, not dangerous", a.places, a.dangerous)
+			}
+		case "confirm_move":
+			if a.places != inDetail || !a.dangerous {
+				t.Errorf("confirm_move: places %b, dangerous %v; want the detail view, dangerous", a.places, a.dangerous)
+			}
+		}
+	}
+	if err := Default().Rebind("keys.yaml", []byte("review: j\n")); err == nil || !strings.Contains(err.Error(), "in the list") {
+		t.Errorf("review on j: %v, want a conflict in the list", err)
 	}
 }

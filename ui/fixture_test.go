@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -31,6 +32,45 @@ type fakeEngine struct {
 	calls     []fakeCall
 	details   map[model.VMKey]model.VMDetails
 	err       error // what commands fail with
+
+	// Preflight answers with pre (its VMs filled in from the State when empty) or preErr,
+	// after waiting on preGate when it is set; preflights counts the calls.
+	pre        preflight.Result
+	preErr     error
+	preGate    chan struct{}
+	preflights int
+}
+
+// Preflight answers with the configured result, as the real engine would after judging.
+func (f *fakeEngine) Preflight(_ context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error) {
+	f.mu.Lock()
+	gate := f.preGate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.preflights++
+	f.calls = append(f.calls, fakeCall{cmd: "preflight", who: who, site: to})
+	if f.preErr != nil {
+		return preflight.Result{}, f.preErr
+	}
+	res := f.pre
+	res.To = to
+	if len(keys) > 0 {
+		res.From = keys[0].Site
+	}
+	if res.VMs == nil {
+		for _, k := range keys {
+			if site, ok := f.state.Site(k.Site); ok {
+				if vm, ok := site.VM(k.MoRef); ok {
+					res.VMs = append(res.VMs, vm)
+				}
+			}
+		}
+	}
+	return res, nil
 }
 
 func (f *fakeEngine) PollFabric(_ context.Context, who model.Operator) error {

@@ -180,7 +180,7 @@ func (m *mainView) ShortHelp() []key.Binding {
 		if m.wide {
 			// Room for it from 120 columns; on narrower terminals ? lists it with the other
 			// selection keys, and the bar keeps ? and q.
-			short = append(short, m.common.KeyMap.Select)
+			short = append(short, m.common.KeyMap.Select, m.common.KeyMap.Review)
 		}
 		short = append(short, m.common.KeyMap.NextPane)
 	}
@@ -196,7 +196,7 @@ func (m *mainView) FullHelp() [][]key.Binding {
 	} else {
 		full = m.sites[m.focus].FullHelp()
 	}
-	return append(full, []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
+	return append(full, []key.Binding{k.Review, k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
 }
 
 // View draws the panes side by side, and the strip under them on narrow terminals (or the

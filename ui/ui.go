@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/themes"
 )
 
@@ -33,6 +34,9 @@ type Engine interface {
 	ReconnectSite(ctx context.Context, who model.Operator, site model.SiteID) error
 	// Details reads a VM's devices and snapshots from its vCenter (or a cache).
 	Details(ctx context.Context, who model.Operator, key model.VMKey) (model.VMDetails, error)
+	// Preflight judges, as who, moving the VMs (all of one site) to the site to, under the
+	// named vMotion profile ("": the engine's choice). It reads details from the vCenter.
+	Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error)
 }
 
 // The smallest terminal the console draws in, and the width from which the fabric pane gets
@@ -58,6 +62,7 @@ type Model struct {
 	cancel context.CancelFunc
 	states <-chan model.State // nil until subscribed, and after the engine closed it
 	gen    uint64             // Gen of the newest State shown
+	state  model.State        // the newest State shown
 
 	main     mainView // the bottom of the stack, always there
 	overlays []View   // views pushed over main, the last on top
@@ -127,6 +132,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.flash = flash{text: msg.text(), until: m.common.Now().Add(flashFor)}
 		m.relayout()
 		return m, nil
+	case flashMsg:
+		m.flash = flash{text: msg.text, until: m.common.Now().Add(flashFor)}
+		m.relayout()
+		return m, nil
 	case openDetailsMsg:
 		v, cmd := NewDetailsView(m.common, m.engine, msg.vm, msg.siteName)
 		m.pushView(v)
@@ -160,7 +169,7 @@ func (m *Model) applyState(s model.State) tea.Cmd {
 	if s.Gen < m.gen {
 		return nil
 	}
-	m.gen = s.Gen
+	m.gen, m.state = s.Gen, s
 	left := m.main.applyState(s)
 	return tea.Batch(left, m.toOverlays(stateMsg{state: s}))
 }
@@ -187,6 +196,9 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if len(m.overlays) == 0 && m.main.filtering() {
 		return m.toTop(msg)
 	}
+	if t, ok := m.top().(typing); ok && t.Typing() {
+		return m.toOverlay(msg)
+	}
 	switch {
 	case key.Matches(msg, keys.Quit):
 		return m.quit()
@@ -200,7 +212,9 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.relayout()
 			return m, nil
 		}
-		return m.toTop(msg)
+		return m.toOverlay(msg)
+	case key.Matches(msg, keys.Review):
+		return m.openReview()
 	case key.Matches(msg, keys.Refresh):
 		return m, m.command(model.CmdPollFabric, "", func(ctx context.Context) error {
 			return m.engine.PollFabric(ctx, m.common.Operator)
@@ -218,6 +232,41 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	next, cmd := m.main.Update(msg)
 	m.main = *next.(*mainView)
 	m.relayout() // the help bar is the focused pane's
+	return m, cmd
+}
+
+// typing is a view with a text input that, while focused, gets every key but ctrl+c.
+type typing interface{ Typing() bool }
+
+// toOverlay hands a key to the view on top, and lays the screen out again when its help
+// bar changed height (a prompt has other keys than the view under it).
+func (m Model) toOverlay(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	next, cmd := m.toTop(msg)
+	nm := next.(Model)
+	nm.help.Width = nm.common.Width
+	if min(lineCount(nm.help.View(nm.helpKeys())), max(nm.common.Height/3, 1)) != nm.lay.helpH {
+		nm.relayout()
+	}
+	return nm, cmd
+}
+
+// openReview opens the review of moving the focused site pane's selection (or the VM under
+// its cursor, when nothing is selected) to the other site.
+func (m Model) openReview() (tea.Model, tea.Cmd) {
+	from, vms := m.main.selection()
+	if len(vms) == 0 {
+		vm, ok := m.main.site().Selected()
+		if !ok {
+			return m, nil
+		}
+		vms = []model.VM{vm}
+	}
+	to, known := m.main.sites[1-m.main.lastSite].Site()
+	if !known || from.Status.ID == "" {
+		return m, nil
+	}
+	v, cmd := NewReviewView(m.common, m.engine, vms, from, to, m.state)
+	m.pushView(v)
 	return m, cmd
 }
 
@@ -299,6 +348,9 @@ func (m Model) helpKeys() helpKeys {
 	k := m.common.KeyMap
 	top := m.top()
 	short, full := top.ShortHelp(), top.FullHelp()
+	if t, ok := top.(typing); ok && t.Typing() {
+		return helpKeys{short: short, full: full} // ? and q are letters there
+	}
 	if len(m.overlays) > 0 || !m.main.filtering() {
 		short = append(short, k.Help, k.Quit)
 	}
