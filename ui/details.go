@@ -115,17 +115,8 @@ func (d *DetailsView) Update(msg tea.Msg) (View, tea.Cmd) {
 	case stateMsg:
 		return d.onState(msg.state)
 	case tea.KeyMsg:
-		keys := d.common.KeyMap
-		switch {
-		case key.Matches(msg, keys.Home):
-			d.vp.GotoTop()
-			return d, nil
-		case key.Matches(msg, keys.End):
-			d.vp.GotoBottom()
-			return d, nil
-		}
 		var cmd tea.Cmd
-		d.vp, cmd = d.vp.Update(msg)
+		d.vp, cmd = scrollKey(d.common, d.vp, msg)
 		return d, cmd
 	}
 	return d, nil
@@ -175,10 +166,7 @@ func (d *DetailsView) View() string {
 	w := max(d.width-2, 0)
 	body := append(d.summary(w), "")
 	body = append(body, strings.Split(d.vp.View(), "\n")...)
-	footer := ""
-	if d.vp.TotalLineCount() > d.vp.Height && d.vp.Height > 0 {
-		footer = fmt.Sprintf("%d%%", int(d.vp.ScrollPercent()*100+0.5))
-	}
+	footer := scrollFooter(d.vp)
 	title := clean(d.vm.Name) + " · " + clean(d.siteName)
 	return frame{styles: d.common.Styles, focused: true, title: title, footer: footer}.render(d.width, d.height, body)
 }

@@ -214,15 +214,9 @@ func (r *ReviewView) onKey(msg tea.KeyMsg) (View, tea.Cmd) {
 		r.confirming = true
 		r.input.Reset()
 		return r, r.input.Focus()
-	case key.Matches(msg, keys.Home):
-		r.vp.GotoTop()
-		return r, nil
-	case key.Matches(msg, keys.End):
-		r.vp.GotoBottom()
-		return r, nil
 	}
 	var cmd tea.Cmd
-	r.vp, cmd = r.vp.Update(msg)
+	r.vp, cmd = scrollKey(r.common, r.vp, msg)
 	return r, cmd
 }
 
@@ -288,10 +282,7 @@ func (r *ReviewView) View() string {
 	w := max(r.width-2, 0)
 	body := append(r.summary(w), "")
 	body = append(body, strings.Split(r.vp.View(), "\n")...)
-	footer := ""
-	if r.vp.TotalLineCount() > r.vp.Height && r.vp.Height > 0 {
-		footer = fmt.Sprintf("%d%%", int(r.vp.ScrollPercent()*100+0.5))
-	}
+	footer := scrollFooter(r.vp)
 	title := "review: " + r.fromName + " → " + r.toName
 	return frame{styles: r.common.Styles, focused: true, title: title, footer: footer}.render(r.width, r.height, body)
 }
