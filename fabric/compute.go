@@ -457,15 +457,7 @@ func (t trunkState) findings(lim Limits, f *findings) {
 			}
 		}
 	}
-	low := 0
-	if t.MTULow {
-		low = t.MTU
-	}
-	for _, m := range t.Members {
-		if m.MTULow && (low == 0 || m.MTU < low) {
-			low = m.MTU
-		}
-	}
+	low := t.Trunk.LowestMTU()
 	if low > 0 {
 		f.add(Finding{Code: CodeMTULow, Severity: SeverityWarn, Object: obj, Switch: t.Switch,
 			Message: fmt.Sprintf("MTU %d on %s %s is below %d: jumbo vMotion frames would be dropped.",

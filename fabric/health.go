@@ -102,6 +102,21 @@ type Trunk struct {
 	MTULow bool `json:"mtu_low,omitempty"`
 }
 
+// LowestMTU is the lowest MTU on the trunk that fabric judged low (MTULow), the trunk's own
+// or a member's, or 0 when none is low.
+func (t Trunk) LowestMTU() int {
+	low := 0
+	if t.MTULow {
+		low = t.MTU
+	}
+	for _, m := range t.Members {
+		if m.MTULow && (low == 0 || m.MTU < low) {
+			low = m.MTU
+		}
+	}
+	return low
+}
+
 // MembersUp counts the members that are up.
 func (t Trunk) MembersUp() int {
 	n := 0

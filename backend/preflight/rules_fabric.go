@@ -105,15 +105,7 @@ func mtuLow(r *run) []Finding {
 		if t.Unknown {
 			continue
 		}
-		low := 0
-		if t.MTULow {
-			low = t.MTU
-		}
-		for _, m := range t.Members {
-			if m.MTULow && (low == 0 || m.MTU < low) {
-				low = m.MTU
-			}
-		}
+		low := t.LowestMTU()
 		if low == 0 {
 			continue
 		}
