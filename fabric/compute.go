@@ -339,6 +339,7 @@ func (v *switchView) build() {
 		default:
 			t.Up, t.Status = true, "trunking"
 		}
+		t.CapacityMbps, t.UsedMbps = trunkBandwidth(t.Trunk, iface, haveIface, v.ifaces)
 		if trunkOK && !t.Up {
 			// A trunk that is down carries nothing, whatever its lists say.
 			t.Forwarding, t.forwardOK = []int{}, true
@@ -405,6 +406,38 @@ func member(port, state string, bundled bool, ifaces, prev map[string]parse.Inte
 		}
 	}
 	return m, d
+}
+
+// trunkBandwidth measures a trunk that is up (Trunk.CapacityMbps, Trunk.UsedMbps): its
+// capacity is the sum of its up members' BW, or the trunk's own BW when no member is known
+// or one that is up has no BW known (its interface was not read); its traffic is the
+// busier direction of its own rates, or, if it printed none, of its up members' summed
+// (those that printed theirs).
+func trunkBandwidth(t Trunk, own parse.Interface, haveOwn bool, ifaces map[string]parse.Interface) (capacity, used int64) {
+	if !t.Up {
+		return 0, 0
+	}
+	var kbit, in, out int64
+	membersKnown := len(t.Members) > 0
+	for _, m := range t.Members {
+		if !m.Up {
+			continue
+		}
+		i, ok := ifaces[ifKey(m.Name)]
+		if !ok || i.BandwidthKbit <= 0 {
+			membersKnown = false
+		}
+		kbit += i.BandwidthKbit
+		in += i.InputBps
+		out += i.OutputBps
+	}
+	if !membersKnown && haveOwn && own.BandwidthKbit > 0 {
+		kbit = own.BandwidthKbit
+	}
+	if haveOwn && own.HasRates {
+		in, out = own.InputBps, own.OutputBps
+	}
+	return kbit / 1000, (max(in, out) + 500_000) / 1_000_000
 }
 
 // ifaceStatus describes an interface that is not up: "admin-down", "err-disabled",

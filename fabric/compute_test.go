@@ -17,8 +17,6 @@ import (
 // through sim.Exec (no SSH), so each case is deterministic; monitor_test.go does the same
 // over SSH.
 
-var watchedAll = []int{100, 110, 120, 130, 140, 150, 300}
-
 // simRound polls the fabric through Exec and computes the Health, with prev as the
 // previous round's polls.
 func simRound(t *testing.T, f *sim.Fabric, specs []SwitchSpec, prev []*switchPoll, watched []int) (Health, []*switchPoll) {

@@ -35,6 +35,11 @@
 //     is down;
 //   - a member is up when bundled and up; its errors are rising when its CRC or input
 //     error counters grew since the last good poll;
+//   - a DCI trunk that is up has the bandwidth of its up members' BW (its own BW when
+//     theirs is unknown) and uses the busier direction of its rates over the switch's
+//     first load interval (30 s on NX-OS); the DCI's Bandwidth, over the DCI edges'
+//     trunks, is the narrowest site's capacity and the busiest site's traffic, so a
+//     member down halves a two-member DCI;
 //   - a VLAN (watched, or allowed on a DCI edge's trunk) is carried when, on every switch,
 //     each DCI trunk is up, allows it, does not err-disable it and forwards it, the VLAN
 //     database has it active, and on an OTV edge the adjacency is up and OTV extends it

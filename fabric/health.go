@@ -1,7 +1,10 @@
 package fabric
 
 import (
+	"math"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -100,6 +103,13 @@ type Trunk struct {
 	// MTULow is true when the trunk's own MTU is known and below Limits.MinMTU (a member's
 	// is in Member.MTULow).
 	MTULow bool `json:"mtu_low,omitempty"`
+	// CapacityMbps is the trunk's bandwidth now: the sum of the BW of its members that are
+	// up (the port-channel's own BW when its members' is unknown), 0 when the trunk is down
+	// or Unknown. UsedMbps is the traffic on it: the higher of its input and output rates
+	// (the busier direction) over the switch's first load interval (30 seconds on NX-OS);
+	// 0 when the switch printed no rate.
+	CapacityMbps int64 `json:"capacity_mbps"`
+	UsedMbps     int64 `json:"used_mbps"`
 }
 
 // LowestMTU is the lowest MTU on the trunk that fabric judged low (MTULow), the trunk's own
@@ -126,6 +136,39 @@ func (t Trunk) MembersUp() int {
 		}
 	}
 	return n
+}
+
+// DCIBandwidth is the bandwidth across the DCI, measured on the DCI edges' trunks (every
+// trunk's, if no switch is an edge): what vMotion can use. A path is as wide as its
+// narrowest end and as busy as its busiest: CapacityMbps is the smallest of the sites'
+// capacities (a site's is the sum of its trunks' Trunk.CapacityMbps), UsedMbps the largest
+// of the sites' traffic (the sum of their Trunk.UsedMbps). Trunks not measured are left
+// out: those with no data (Trunk.Unknown) and those up with no capacity (no BW read, or a
+// Health built by hand without the figures); a trunk down measures 0. Judge fills it from
+// the trunks.
+type DCIBandwidth struct {
+	CapacityMbps int64 `json:"capacity_mbps"`
+	UsedMbps     int64 `json:"used_mbps"`
+	// MembersUp and Members count the member links of the narrowest site's trunks: the
+	// members up, and all of them. A member down halves a two-member port-channel.
+	MembersUp int `json:"members_up"`
+	Members   int `json:"members"`
+	// Known is false when no trunk was measured: before the first poll, with every DCI
+	// edge silent, or in a Health without the figures. They are then 0 and mean nothing.
+	Known bool `json:"known"`
+}
+
+// FreeMbps is the bandwidth left for vMotion: the capacity less the traffic, never below 0.
+func (b DCIBandwidth) FreeMbps() int64 { return max(b.CapacityMbps-b.UsedMbps, 0) }
+
+// FormatMbps words a bandwidth as the console and findings do: "950 Mbps", "1.2 Gbps",
+// "18.8 Gbps", "20 Gbps" (Gbps to one decimal, a trailing ".0" dropped).
+func FormatMbps(mbps int64) string {
+	if mbps > -1000 && mbps < 1000 {
+		return strconv.FormatInt(mbps, 10) + " Mbps"
+	}
+	g := strconv.FormatFloat(math.Round(float64(mbps)/100)/10, 'f', 1, 64)
+	return strings.TrimSuffix(g, ".0") + " Gbps"
 }
 
 // VLANStatus says whether one VLAN is carried end to end across the DCI, and if not, why.
@@ -178,6 +221,8 @@ type Health struct {
 	Trunks      []Trunk        `json:"trunks"`
 	VLANs       []VLANStatus   `json:"vlans"` // sorted by ID
 	RTTs        []RTT          `json:"rtt,omitempty"`
+	// Bandwidth is the DCI's bandwidth, measured on its trunks (judged: see Judge).
+	Bandwidth DCIBandwidth `json:"bandwidth"`
 	// Findings are sorted: problems by severity, then findings about local VLANs.
 	Findings []Finding `json:"findings"`
 	Limits   Limits    `json:"limits"`

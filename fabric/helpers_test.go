@@ -18,8 +18,18 @@ const (
 	atlDist = "atl-dist-c6k-01"
 )
 
-// planVLANs are the lab plan's VLANs that the DCI extends; 300 (DMZ) stays local.
-var planVLANs = []int{100, 110, 120, 130, 140, 150}
+// planVLANs are the VLANs the simulated switches' plan (sim.DefaultVLANs, the lab's)
+// extends across the DCI; watchedAll are all of its VLANs, the local ones (the DMZ, 300)
+// too.
+var planVLANs, watchedAll = func() (extended, all []int) {
+	for _, v := range sim.DefaultVLANs() {
+		all = append(all, v.ID)
+		if v.Extended {
+			extended = append(extended, v.ID)
+		}
+	}
+	return extended, all
+}()
 
 func startSim(t testing.TB, opts sim.Options) *sim.Fabric {
 	t.Helper()

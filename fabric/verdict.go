@@ -52,9 +52,11 @@ type TrunkRef struct {
 // limits (DefaultLimits if h has none), each trunk's and member's MTULow, each RTT's
 // OverBudget and OverLimit, where each VLAN not carried stops (VLANStatus.Where,
 // Finding.Where), which findings are about a local VLAN (Finding.Local), the findings'
-// order and the Verdict. The monitor's Health is judged already; Judge is for a Health
-// built some other way (a test's fixture, say). It is a pure function: h's slices are
-// copied, not changed, and judging a judged Health changes nothing.
+// order, the DCI's Bandwidth (from the trunks' CapacityMbps and UsedMbps, which are
+// measurements, not judgements) and the Verdict. The monitor's Health is judged already;
+// Judge is for a Health built some other way (a test's fixture, say). It is a pure
+// function: h's slices are copied, not changed, and judging a judged Health changes
+// nothing.
 func Judge(h Health) Health {
 	if h.Limits == (Limits{}) {
 		h.Limits = DefaultLimits()
@@ -89,6 +91,7 @@ func Judge(h Health) Health {
 	// Findings arrive sorted from the monitor; a stable sort keeps that order and only
 	// puts a hand-built list right.
 	sort.SliceStable(h.Findings, func(i, j int) bool { return findingBefore(h.Findings[i], h.Findings[j]) })
+	h.Bandwidth = dciBandwidth(h)
 	h.Verdict = judgeVerdict(h)
 	return h
 }
@@ -154,20 +157,69 @@ func judgeVerdict(h Health) Verdict {
 	return v
 }
 
-// dciDown reports whether nothing crosses the DCI: every DCI-edge trunk with data is down
-// (every trunk, if no switch is an edge), or pings across it got no reply from any edge.
-func dciDown(h Health) bool {
+// dciTrunks are the trunks that carry the DCI and have data: the DCI edges' (every trunk,
+// if no switch is an edge), leaving out those the monitor has no data on (Trunk.Unknown).
+func dciTrunks(h Health) []Trunk {
 	edge := map[string]bool{}
 	for _, sw := range h.Switches {
 		if sw.Role == RoleDCIEdge {
 			edge[sw.Name] = true
 		}
 	}
-	trunks, up := 0, 0
+	var out []Trunk
 	for _, t := range h.Trunks {
-		if t.Unknown || (len(edge) > 0 && !edge[t.Switch]) {
-			continue // no data is not "down"
+		if !t.Unknown && (len(edge) == 0 || edge[t.Switch]) {
+			out = append(out, t)
 		}
+	}
+	return out
+}
+
+// dciBandwidth measures the DCI on its trunks with data, site by site: the narrowest
+// site's capacity and members, the busiest site's traffic (DCIBandwidth). A trunk up with
+// no capacity is not measured and left out.
+func dciBandwidth(h Health) DCIBandwidth {
+	type site struct {
+		capacity, used int64
+		up, members    int
+	}
+	var order []string
+	sites := map[string]*site{}
+	for _, t := range dciTrunks(h) {
+		if t.Up && t.CapacityMbps <= 0 {
+			continue // not measured: the switch printed no BW, or h was built by hand
+		}
+		s := sites[t.Site]
+		if s == nil {
+			s = &site{}
+			sites[t.Site] = s
+			order = append(order, t.Site)
+		}
+		if t.Up {
+			s.capacity += t.CapacityMbps // a trunk down carries nothing, whatever it last said
+			s.used += t.UsedMbps
+		}
+		s.up += t.MembersUp()
+		s.members += len(t.Members)
+	}
+	var b DCIBandwidth
+	for i, name := range order {
+		s := sites[name]
+		if i == 0 || s.capacity < b.CapacityMbps {
+			b.CapacityMbps, b.MembersUp, b.Members = s.capacity, s.up, s.members
+		}
+		b.UsedMbps = max(b.UsedMbps, s.used)
+		b.Known = true
+	}
+	return b
+}
+
+// dciDown reports whether nothing crosses the DCI: every DCI-edge trunk with data is down
+// (every trunk, if no switch is an edge), or pings across it got no reply from any edge.
+// No data is not "down".
+func dciDown(h Health) bool {
+	trunks, up := 0, 0
+	for _, t := range dciTrunks(h) {
 		trunks++
 		if t.Up {
 			up++

@@ -96,6 +96,9 @@ type trunkView struct {
 	mtuLow      bool // fabric judged the trunk's MTU too small for vMotion
 	memberShort bool // some member is not up
 	unknown     bool // the switch gave no fresh data about it this round
+	// capacityMbps and usedMbps are the trunk's bandwidth and traffic, as fabric measured
+	// them; capacityMbps is 0 when it is down or not measured.
+	capacityMbps, usedMbps int64
 }
 
 // memberNote is one member link that needs attention.
@@ -195,6 +198,9 @@ func newTrunkView(t fabric.Trunk) trunkView {
 		forwarding: vlanRanges(t.Forwarding),
 		unknown:    t.Unknown,
 		mtuLow:     t.MTULow,
+
+		capacityMbps: t.CapacityMbps,
+		usedMbps:     t.UsedMbps,
 	}
 	tv.memberShort = tv.membersUp < tv.members
 	for _, m := range t.Members {

@@ -202,8 +202,8 @@ func (f FabricPane) View() string {
 }
 
 // body is the pane's inner lines, at most h of them, in priority order when short of room:
-// verdict, RTT, VLANs not carried and findings first; then the carried VLANs, the switches
-// and the trunks, each whole or not at all.
+// verdict, RTT, bandwidth, VLANs not carried and findings first; then the carried VLANs,
+// the switches and the trunks, each whole or not at all.
 func (f FabricPane) body(w, h int, now time.Time) []string {
 	st := f.common.inks.fabric
 	d := f.dci
@@ -225,6 +225,7 @@ func (f FabricPane) body(w, h int, now time.Time) []string {
 		staleAge = age(now.Sub(d.health.PolledAt))
 	}
 	top = append(top, f.rttLines(w, stale, staleAge)...)
+	top = append(top, f.bandwidthLine(w, stale, staleAge))
 	switches := f.switchLines(w, now)
 	trunks, trunksShort := f.trunkLines(w, stale, staleAge, f.silentSwitches(now), false)
 	vlanHead, vlanOK, vlanBad := f.vlanLines(w, stale, maxVLANListLines, maxItemLines)
@@ -418,6 +419,140 @@ func (f FabricPane) rttSegs(r rttView, stale bool, staleAge string) []seg {
 	return []seg{{st.text, label}, {style, value}, {jstyle, "  " + judgement}}
 }
 
+// bandwidthLine is the DCI's bandwidth (Health.Bandwidth) on one line of w cells: the
+// longest of bandwidthSegs' wordings that fits, cut if none does.
+func (f FabricPane) bandwidthLine(w int, stale bool, staleAge string) string {
+	cands := f.bandwidthSegs(stale, staleAge)
+	for _, c := range cands {
+		if segsWidth(c) <= w {
+			return line(w, c...)
+		}
+	}
+	return line(w, cands[len(cands)-1]...)
+}
+
+// bandwidthFull is the DCI's bandwidth in its longest words, for the scrolled content:
+// on one line if it fits, else broken between its phrases ("bandwidth 8.8 Gbps free", "of
+// 10 Gbps", "(1 of 2 members up)"), never inside one unless it is wider than a line.
+func (f FabricPane) bandwidthFull(w int, stale bool) []string {
+	phrases := f.bandwidthPhrases(stale)
+	const indent = 4
+	for _, p := range phrases {
+		if segsWidth(p) > w-indent {
+			return wrapSegs(w, indent, joinPhrases(phrases)...)
+		}
+	}
+	var out []string
+	var cur []seg
+	for _, p := range phrases {
+		next := p
+		if len(cur) > 0 {
+			next = append([]seg{{text: " "}}, p...)
+		}
+		if len(cur) > 0 && segsWidth(cur)+segsWidth(next) > w {
+			out = append(out, line(w, cur...))
+			cur, next = []seg{{text: strings.Repeat(" ", indent)}}, p
+		}
+		cur = append(cur, next...)
+	}
+	return append(out, line(w, cur...))
+}
+
+// joinPhrases is phrases on one line, a space between each.
+func joinPhrases(phrases [][]seg) []seg {
+	var out []seg
+	for i, p := range phrases {
+		if i > 0 {
+			out = append(out, seg{text: " "})
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
+// bandwidthPhrases words the DCI's bandwidth in full, phrase by phrase: "bandwidth 18.8
+// Gbps free", "of 20 Gbps", and with a member down "(1 of 2 members up)". Stale figures
+// are muted. The pane judges nothing: whether that is enough for a move is preflight's.
+func (f FabricPane) bandwidthPhrases(stale bool) [][]seg {
+	st := f.common.inks.fabric
+	b := f.dci.health.Bandwidth
+	style := st.ok
+	switch {
+	case b.CapacityMbps <= 0 || b.FreeMbps() <= 0:
+		style = st.bad
+	case b.MembersUp < b.Members:
+		style = st.warn
+	}
+	var phrases [][]seg
+	switch {
+	case !b.Known:
+		phrases = [][]seg{{{st.muted, "bandwidth not measured"}}}
+	case b.CapacityMbps <= 0:
+		phrases = [][]seg{{{st.text, "bandwidth "}, {style, "none"}}}
+	default:
+		phrases = [][]seg{{{st.text, "bandwidth "}, {style, fabric.FormatMbps(b.FreeMbps()) + " free"}},
+			{{st.muted, "of " + fabric.FormatMbps(b.CapacityMbps)}}}
+	}
+	if b.Known && b.MembersUp < b.Members {
+		phrases = append(phrases, []seg{{style, fmt.Sprintf("(%d of %d members up)", b.MembersUp, b.Members)}})
+	}
+	if stale {
+		for _, p := range phrases {
+			for i := range p {
+				p[i].ink = st.muted
+			}
+		}
+	}
+	return phrases
+}
+
+// bandwidthSegs words the DCI's bandwidth on one line, longest first: bandwidthPhrases
+// joined ("bandwidth 8.8 Gbps free of 10 Gbps (1 of 2 members up)"), then shorter, down to
+// "BW 8.8/10 Gbps free". Stale ones say, given staleAge, how old they are (if that fits).
+func (f FabricPane) bandwidthSegs(stale bool, staleAge string) [][]seg {
+	st := f.common.inks.fabric
+	b := f.dci.health.Bandwidth
+	phrases := f.bandwidthPhrases(stale)
+	cands := [][]seg{joinPhrases(phrases)}
+	if b.Known {
+		// The ink of the figures, and "1/2 up" for "(1 of 2 members up)".
+		value := phrases[0][1]
+		var members []seg
+		if b.MembersUp < b.Members {
+			members = []seg{{value.ink, fmt.Sprintf(", %d/%d up", b.MembersUp, b.Members)}}
+		}
+		with := func(segs ...seg) []seg { return slices.Concat(segs, members) }
+		label := seg{phrases[0][0].ink, "BW "}
+		if b.CapacityMbps <= 0 {
+			cands = append(cands, with(phrases[0]...), with(label, value))
+		} else {
+			of := seg{phrases[1][0].ink, " " + phrases[1][0].text}
+			slash := seg{value.ink, slashMbps(b.FreeMbps(), b.CapacityMbps) + " free"}
+			cands = append(cands, with(phrases[0][0], value, of), with(label, value, of), with(label, slash), []seg{label, slash})
+		}
+	} else {
+		cands = append(cands, []seg{{st.muted, "BW not measured"}})
+	}
+	if !stale || staleAge == "" || !b.Known {
+		return cands
+	}
+	aged := make([][]seg, 0, 2*len(cands))
+	for _, c := range cands {
+		aged = append(aged, append(slices.Clone(c), seg{st.muted, "  " + staleAge + " old"}))
+	}
+	return append(aged, cands[len(cands)-1]) // without the age when nothing with it fits
+}
+
+// slashMbps is "part/whole" with the unit once when both are in Gbps: "8.8/10 Gbps",
+// "950 Mbps/1 Gbps".
+func slashMbps(part, whole int64) string {
+	p, w := fabric.FormatMbps(part), fabric.FormatMbps(whole)
+	if strings.HasSuffix(p, " Gbps") && strings.HasSuffix(w, " Gbps") {
+		return strings.TrimSuffix(p, " Gbps") + "/" + w
+	}
+	return p + "/" + w
+}
+
 // heading is a section's title, with a summary at the right.
 func (f FabricPane) heading(w int, title string, summary seg) string {
 	return pair(w, []seg{{f.common.inks.fabric.heading, title}}, summary)
@@ -533,8 +668,10 @@ func (f FabricPane) staleSummary(staleAge string) seg {
 // switch not answering) are drawn muted with the stale glyph and say "was up": they tell
 // what was, not what is. full is the heading, then per trunk its title line, MTU and VLAN
 // lines and members needing attention; short is the heading and the title lines, in the
-// same order (full extends short). Lines are cut to w, or, with wrap, wrapped (for the
-// scrolled content, where nothing is left out).
+// same order (full extends short). A trunk measured up also shows its bandwidth and the
+// traffic on it. Lines are cut to w, or, with wrap, wrapped (for the scrolled content,
+// where nothing is left out, and which has no bandwidth line at its top: with wrap, the
+// DCI's bandwidth follows the heading).
 func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[string]bool, wrap bool) (full, short []string) {
 	st := f.common.inks.fabric
 	d := f.dci
@@ -578,6 +715,11 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 	head := f.heading(w, trunksTitle, summary)
 	short = []string{head}
 	var details []string
+	if wrap {
+		// The scrolled content has no bandwidth line of its own at the top: the section
+		// starts with the DCI's, under its heading.
+		details = append(details, f.bandwidthFull(w, stale)...)
+	}
 	for i, t := range d.trunks {
 		old := stale || silent[d.health.Trunks[i].Switch]
 		muted := func(s ink) ink {
@@ -624,6 +766,10 @@ func (f FabricPane) trunkLines(w int, stale bool, staleAge string, silent map[st
 		}
 		details = append(details, row(seg{text: "  "}, mtu, seg{st.muted, "  allowed "}, seg{muted(st.text), t.allowed})...)
 		details = append(details, row(seg{text: "  "}, seg{st.muted, "forwarding "}, seg{muted(st.text), t.forwarding})...)
+		if t.up && t.capacityMbps > 0 {
+			details = append(details, row(seg{text: "  "}, seg{muted(st.text), fabric.FormatMbps(t.capacityMbps)},
+				seg{st.muted, "  "}, seg{muted(st.text), fabric.FormatMbps(t.usedMbps)}, seg{st.muted, " used"})...)
+		}
 		for _, n := range t.notes {
 			g := seg{muted(st.warn), glyphWarn + " "}
 			if n.bad {
@@ -781,17 +927,27 @@ func (f FabricPane) StripView(w int) string {
 			nLong.text += " " + glyphBad + strings.Join(ids, ",")
 		}
 	}
-	if fits := f.firstFit(w, label,
-		[]seg{vLong, rtt, nLong},
-		[]seg{vLong, rtt, nShort},
-		[]seg{vShort, rtt, nLong},
-		[]seg{vShort, rtt, nShort},
-		[]seg{vLong, rtt},
-		[]seg{vShort, rtt},
-		[]seg{v, rtt, nLong}, // "▲ 2 problems"
-		[]seg{v, rtt, nShort},
-		[]seg{v, rtt},
-	); fits != "" {
+	// The bandwidth free is the first thing to go: each wording is tried with it, then
+	// without.
+	bw := f.stripBandwidth()
+	var cands [][]seg
+	for _, c := range [][]seg{
+		{vLong, rtt, nLong},
+		{vLong, rtt, nShort},
+		{vShort, rtt, nLong},
+		{vShort, rtt, nShort},
+		{vLong, rtt},
+		{vShort, rtt},
+		{v, rtt, nLong}, // "▲ 2 problems"
+		{v, rtt, nShort},
+		{v, rtt},
+	} {
+		if bw.text != "" {
+			cands = append(cands, append([]seg{c[0], c[1], bw}, c[2:]...))
+		}
+		cands = append(cands, c)
+	}
+	if fits := f.firstFit(w, label, cands...); fits != "" {
 		return fit(fits, w)
 	}
 	// Nothing fits whole: cut the verdict's words, keeping the RTT and the VLAN count if
@@ -803,6 +959,23 @@ func (f FabricPane) StripView(w int) string {
 		}
 	}
 	return fit(line(w, label), w)
+}
+
+// stripBandwidth is the DCI's free bandwidth for the strip, "  18.8 Gbps free" (with the
+// capacity when a member is down: "  8.8/10 Gbps free"), or nothing when it is not measured
+// or nothing crosses the DCI (the verdict says so).
+func (f FabricPane) stripBandwidth() seg {
+	st := f.common.inks.fabric
+	b := f.dci.health.Bandwidth
+	switch {
+	case !b.Known || b.CapacityMbps <= 0:
+		return seg{}
+	case b.FreeMbps() <= 0:
+		return seg{st.bad, "  no bandwidth free"}
+	case b.MembersUp < b.Members:
+		return seg{st.warn, "  " + slashMbps(b.FreeMbps(), b.CapacityMbps) + " free"}
+	}
+	return seg{st.ok, "  " + fabric.FormatMbps(b.FreeMbps()) + " free"}
 }
 
 // firstFit renders the first candidate that fits w cells after the label, or "".

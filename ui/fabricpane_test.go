@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func TestFabricHealthy(t *testing.T) {
 		"✗ 300 not allowed on mia-dci-n7k-01\n  port-channel10",
 		"FINDINGS                          none",
 	)
-	if got, want := strip(narrow), " DCI ● healthy  RTT 2.1 ms  VLANs 6/7 carried ✗300"; got != want {
+	if got, want := strip(narrow), " DCI ● healthy  RTT 2.1 ms  18.8 Gbps free  VLANs 6/7 carried ✗300"; got != want {
 		t.Errorf("strip:\n got %q\nwant %q", got, want)
 	}
 
@@ -497,5 +498,111 @@ func TestFabricLocalVLANIsNotAProblem(t *testing.T) {
 	wantLines(t, "pane", paneLines(wide), "▲ 1 problem")
 	if got := strip(narrow); !strings.Contains(got, "VLAN 120 not carried") {
 		t.Errorf("strip should name VLAN 120: %q", got)
+	}
+}
+
+// measured is h with the figures the monitor reads from show interface on every trunk up:
+// capacity Mbps (by trunk index) and the traffic used, judged again.
+func measured(h fabric.Health, used int64, capacity ...int64) fabric.Health {
+	h.Trunks = append([]fabric.Trunk(nil), h.Trunks...)
+	for i := range h.Trunks {
+		if h.Trunks[i].Up && i < len(capacity) {
+			h.Trunks[i].CapacityMbps, h.Trunks[i].UsedMbps = capacity[i], used
+		}
+	}
+	return fabric.Judge(h)
+}
+
+// The DCI's bandwidth, as fabric measured it, under the RTT; each trunk's in its details;
+// the free part in the strip when it fits.
+func TestFabricBandwidth(t *testing.T) {
+	h := measured(healthyFabric(), 1200, 20000, 20000, 20000, 20000)
+	wide, narrow := fabricScreens(t, withFabric(h)())
+	wantLines(t, "pane", paneLines(wide),
+		"RTT atl→mia 2.1 ms  budget 10 ms\nbandwidth 18.8 Gbps free of 20 Gbps\n",
+		"  forwarding 100-150\n  20 Gbps  1.2 Gbps used\n● mia-dist-c6k-01 Po1",
+	)
+	if got, want := strip(narrow), " DCI ● healthy  RTT 2.1 ms  18.8 Gbps free  VLANs 6/7 carried ✗300"; got != want {
+		t.Errorf("strip:\n got %q\nwant %q", got, want)
+	}
+	// Narrower, the words get shorter; the strip drops the bandwidth first.
+	m := newTestModel(t, newFakeEngine(withFabric(h)()), 120, 30)
+	wantLines(t, "pane at 120", paneLines(m), "BW 18.8 Gbps free of 20 Gbps")
+	if got, want := strings.TrimRight(wide.main.fabric.StripView(60), " "), " DCI ● healthy  RTT 2.1 ms  VLANs 6/7 carried ✗300"; got != want {
+		t.Errorf("strip at 60:\n got %q\nwant %q", got, want)
+	}
+	// Focused, the scrolled content has it under the trunks' heading.
+	f := fabricFocused(t, withFabric(h)(), 160, 48)
+	var full []string
+	for _, l := range f.main.fabric.full.lines {
+		full = append(full, l.at(testNow))
+	}
+	wantLines(t, "full content", full, "DCI TRUNKS                      4/4 up\nbandwidth 18.8 Gbps free of 20 Gbps\n● mia-dci-n7k-01 Po10")
+}
+
+// A member down halves the capacity: the pane says how many members are up, in words that
+// fit its width, and in full where it scrolls.
+func TestFabricBandwidthMemberDown(t *testing.T) {
+	h := measured(memberDown(), 1200, 10000, 20000, 10000, 20000)
+	if b := h.Bandwidth; b.CapacityMbps != 10000 || b.MembersUp != 1 || b.Members != 2 {
+		t.Fatalf("fixture: %+v", b)
+	}
+	wide, _ := fabricScreens(t, withFabric(h)())
+	wantLines(t, "pane at 160", paneLines(wide), "BW 8.8 Gbps free of 10 Gbps, 1/2 up", "  10 Gbps  1.2 Gbps used")
+	m := newTestModel(t, newFakeEngine(withFabric(h)()), 120, 30)
+	wantLines(t, "pane at 120", paneLines(m), "BW 8.8/10 Gbps free, 1/2 up")
+	if got, want := strings.TrimRight(wide.main.fabric.StripView(120), " "),
+		" DCI ▲ atl-dci-n7k-01 Eth3/1 CRC rising +1 more  RTT 2.1 ms  8.8/10 Gbps free  VLANs 6/7 carried ✗300"; got != want {
+		t.Errorf("strip at 120:\n got %q\nwant %q", got, want)
+	}
+	// Focused, in full: broken between phrases, never inside "10 Gbps".
+	for _, c := range []struct {
+		w, h int
+		want string
+	}{
+		{160, 48, "DCI TRUNKS                      4/4 up\nbandwidth 8.8 Gbps free of 10 Gbps\n    (1 of 2 members up)\n▲ mia"},
+		{120, 30, "DCI TRUNKS                4/4 up\nbandwidth 8.8 Gbps free\n    of 10 Gbps\n    (1 of 2 members up)\n▲ mia"},
+	} {
+		f := fabricFocused(t, withFabric(h)(), c.w, c.h)
+		var full []string
+		for _, l := range f.main.fabric.full.lines {
+			full = append(full, l.at(testNow))
+		}
+		wantLines(t, fmt.Sprintf("full content at %dx%d", c.w, c.h), full, c.want)
+	}
+}
+
+// Not measured (a Health without the figures), down, stale: the pane says so, and the strip
+// leaves it out.
+func TestFabricBandwidthStates(t *testing.T) {
+	wide, narrow := fabricScreens(t, withFabric(measured(healthyFabric(), 0, 0, 0, 0, 0))()) // no figures
+	wantLines(t, "pane", paneLines(wide), "RTT atl→mia 2.1 ms  budget 10 ms\nbandwidth not measured\n")
+	wantNot(t, "strip", []string{strip(narrow)}, "Gbps", "bandwidth")
+
+	wide, narrow = fabricScreens(t, withFabric(measured(dciDown(), 0))())
+	wantLines(t, "pane", paneLines(wide), "bandwidth none (0 of 2 members up)")
+	wantNot(t, "strip", []string{strip(narrow)}, "Gbps", "bandwidth")
+
+	stale := measured(staleFabric(), 1200, 20000, 20000, 20000, 20000)
+	wide, narrow = fabricScreens(t, withFabric(stale)())
+	wantLines(t, "pane", paneLines(wide), "RTT atl→mia 2.1 ms  23s old\nBW 18.8 Gbps free of 20 Gbps  23s old")
+	wantNot(t, "strip", []string{strip(narrow)}, "Gbps")
+
+	full := measured(healthyFabric(), 20000, 20000, 20000, 20000, 20000)
+	wide, narrow = fabricScreens(t, withFabric(full)())
+	wantLines(t, "pane", paneLines(wide), "bandwidth 0 Mbps free of 20 Gbps")
+	if s := strip(narrow); !strings.Contains(s, "  no bandwidth free  ") {
+		t.Errorf("strip: %q", s)
+	}
+}
+
+func TestSlashMbps(t *testing.T) {
+	for _, c := range []struct {
+		part, whole int64
+		want        string
+	}{{8800, 10000, "8.8/10 Gbps"}, {950, 1000, "950 Mbps/1 Gbps"}, {0, 500, "0 Mbps/500 Mbps"}} {
+		if got := slashMbps(c.part, c.whole); got != c.want {
+			t.Errorf("slashMbps(%d, %d) = %q, want %q", c.part, c.whole, got, c.want)
+		}
 	}
 }

@@ -28,6 +28,16 @@ type Interface struct {
 	CRCErrors     int64  `json:"crc_errors"`
 	InputErrors   int64  `json:"input_errors"`
 	OutputErrors  int64  `json:"output_errors"`
+	// InputBps and OutputBps are the traffic rates of the interface's first load interval,
+	// in bits per second: NX-OS's Load-Interval #1 ("30 seconds input rate 8272
+	// bits/sec", 30 s unless load-interval counter 1 says otherwise), IOS's one interval
+	// ("5 minute input rate 1180000 bits/sec", or "30 second ..." under load-interval 30).
+	// RateSeconds is that interval. HasRates is false when the output printed no rate
+	// (an SVI, an overlay, a truncated capture): the rates are then unknown, not zero.
+	InputBps    int64 `json:"input_bps,omitempty"`
+	OutputBps   int64 `json:"output_bps,omitempty"`
+	RateSeconds int   `json:"rate_seconds,omitempty"`
+	HasRates    bool  `json:"has_rates,omitempty"`
 }
 
 var (
@@ -42,6 +52,11 @@ var (
 	ifCRCRe      = regexp.MustCompile(`\b(\d+) CRC\b`)
 	ifInErrRe    = regexp.MustCompile(`\b(\d+) input errors?\b`)
 	ifOutErrRe   = regexp.MustCompile(`\b(\d+) output errors?\b`)
+	// ifRateRe reads "30 seconds input rate 8272 bits/sec, 2 packets/sec" (NX-OS),
+	// "5 minute output rate 38000 bits/sec, 33 packets/sec" (IOS), "1 minute input rate..."
+	// (an NX-OS mgmt0). The summary "input rate 8.27 Kbps, 2 pps; ..." has no interval and
+	// does not match.
+	ifRateRe = regexp.MustCompile(`^\s*(\d+) (second|minute)s? (input|output) rate (\d+) bits/sec`)
 )
 
 // NXOSInterfaces parses NX-OS `show interface [NAME]`.
@@ -90,6 +105,25 @@ func interfaces(text, command string) ([]Interface, error) {
 			}
 			if m := ifBWRe.FindStringSubmatch(l); m != nil && !seen["bw"] {
 				cur.BandwidthKbit, seen["bw"] = atoi64(m[1]), true
+			}
+		case strings.Contains(l, "bits/sec"):
+			// The first interval printed is the shortest: NX-OS's Load-Interval #1 comes
+			// before #2 (300 seconds), and IOS prints one.
+			if m := ifRateRe.FindStringSubmatch(l); m != nil && !seen[m[3]] {
+				secs := atoi(m[1])
+				if m[2] == "minute" {
+					secs *= 60
+				}
+				if cur.HasRates && secs != cur.RateSeconds {
+					continue // the other direction of another interval: not the pair read
+				}
+				seen[m[3]] = true
+				cur.HasRates, cur.RateSeconds = true, secs
+				if m[3] == "input" {
+					cur.InputBps = atoi64(m[4])
+				} else {
+					cur.OutputBps = atoi64(m[4])
+				}
 			}
 		case strings.Contains(l, "CRC") || strings.Contains(l, "error"):
 			if m := ifCRCRe.FindStringSubmatch(l); m != nil && !seen["crc"] {

@@ -19,7 +19,8 @@ func TestNXOSInterfaces(t *testing.T) {
 		eq(t, "count", len(is), 8)
 		e := iface(t, is, "Ethernet1/1")
 		eq(t, "Ethernet1/1", e, Interface{Name: "Ethernet1/1", AdminState: "up", OperState: "up", MTU: 1500,
-			BandwidthKbit: 1000000, CRCErrors: 2211122, InputErrors: 10, OutputErrors: 555})
+			BandwidthKbit: 1000000, CRCErrors: 2211122, InputErrors: 10, OutputErrors: 555,
+			InputBps: 200, OutputBps: 5320, RateSeconds: 30, HasRates: true})
 		eq(t, "Ethernet1/2 reason", iface(t, is, "Ethernet1/2").Reason, "Link not connected")
 		e49 := iface(t, is, "Ethernet1/49")
 		eq(t, "Ethernet1/49", []any{e49.MemberOf, e49.Description, e49.BandwidthKbit}, []any{"Po1", "*** OOB-MGMT CORE UPLINKS ***", int64(25000000)})
@@ -81,7 +82,8 @@ func TestIOSInterfaces(t *testing.T) {
 	t.Run("err_disabled", func(t *testing.T) {
 		is := run(t, IOSInterfaces, capture(t, IOSXE, "show_interfaces", "err_disabled"))
 		eq(t, "FastEthernet1", is, []Interface{{Name: "FastEthernet1", AdminState: "up", OperState: "down",
-			LineProtocol: "down", Reason: "err-disabled", ErrDisabled: true, MTU: 1500, BandwidthKbit: 10000}})
+			LineProtocol: "down", Reason: "err-disabled", ErrDisabled: true, MTU: 1500, BandwidthKbit: 10000,
+			RateSeconds: 300, HasRates: true}})
 	})
 	t.Run("suspended", func(t *testing.T) {
 		is := run(t, IOSInterfaces, capture(t, IOSXE, "show_interfaces", "suspended"))
@@ -106,4 +108,70 @@ func TestIOSInterfaces(t *testing.T) {
 		te1 := iface(t, is, "TenGigabitEthernet1/1/1")
 		eq(t, "Te1/1/1", []any{te1.Description, te1.LineProtocol, te1.Reason, te1.BandwidthKbit}, []any{"vss", "up", "connected", int64(10000000)})
 	})
+}
+
+// rates is an interface's traffic rates as the parser read them: interval, in, out.
+type rates struct {
+	Seconds     int
+	In, Out     int64
+	Known       bool
+	BandwidthKb int64
+}
+
+func ratesOf(i Interface) rates {
+	return rates{Seconds: i.RateSeconds, In: i.InputBps, Out: i.OutputBps, Known: i.HasRates, BandwidthKb: i.BandwidthKbit}
+}
+
+// TestNXOSInterfaceRates reads the first load interval's bit rates from real NX-OS
+// captures: Load-Interval #1 (30 s) and not #2 (300 s) nor the "input rate 8.27 Kbps"
+// summary; the "1 minute" of an older mgmt0; Load-Interval "0 seconds" of a port-channel
+// with no members; none at all on an SVI, an OTV overlay or a capture cut after BW.
+func TestNXOSInterfaceRates(t *testing.T) {
+	cases := []struct {
+		capture, iface string
+		want           rates
+	}{
+		{"eth_with_errors", "Ethernet1/1", rates{30, 200, 5320, true, 1000000}},
+		{"eth_with_errors", "Ethernet1/2", rates{30, 0, 0, true, 1000000}},
+		{"portchannel_no_members", "port-channel1", rates{30, 2208, 200, true, 100000}},
+		{"portchannel_no_members", "port-channel35", rates{0, 0, 0, true, 100000}},
+		{"vlan_mgmt_eth", "mgmt0", rates{60, 744, 1608, true, 100000}},
+		{"vlan_mgmt_eth", "Ethernet1/1", rates{30, 80, 256, true, 10000000}},
+		{"vlan_mgmt_eth", "Vlan20", rates{BandwidthKb: 1000000}},
+		{"sfp_not_inserted", "Ethernet3/1", rates{30, 0, 0, true, 10000000}},
+		{"n7706_overlay_otv", "Overlay1", rates{BandwidthKb: 1000000}},
+		{"full_70_interfaces", "Ethernet1/1", rates{BandwidthKb: 10000000}},
+	}
+	for _, c := range cases {
+		is := run(t, NXOSInterfaces, capture(t, NXOS, "show_interface", c.capture))
+		eq(t, c.capture+" "+c.iface, ratesOf(iface(t, is, c.iface)), c.want)
+	}
+}
+
+// TestIOSInterfaceRates reads IOS's one interval: "5 minute" by default in the captures
+// (rounded to thousands, as IOS prints it), "30 second" under load-interval 30.
+func TestIOSInterfaceRates(t *testing.T) {
+	is := run(t, IOSInterfaces, capture(t, IOSXE, "show_interfaces", "c3850_te_disabled"))
+	eq(t, "Te1/1/1", ratesOf(iface(t, is, "TenGigabitEthernet1/1/1")), rates{300, 1180000, 38000, true, 10000000})
+	eq(t, "Te1/1/11", ratesOf(iface(t, is, "TenGigabitEthernet1/1/11")), rates{300, 289000, 7166000, true, 10000000})
+	eq(t, "Te1/1/5 (disabled)", ratesOf(iface(t, is, "TenGigabitEthernet1/1/5")).In, int64(0))
+	is = run(t, IOSInterfaces, capture(t, IOSXE, "show_interfaces", "cat_mixed_states"))
+	eq(t, "cat Gi0/0", ratesOf(is[0]), rates{300, 0, 0, true, ratesOf(is[0]).BandwidthKb})
+
+	// Typed, not a capture: no public capture of "load-interval 30" on IOS was found. The
+	// words are IOS's ("30 second input rate", singular, as "5 minute"), in a block from
+	// c3850_te_disabled with the interval changed.
+	const loadInterval30 = `TenGigabitEthernet1/1/1 is up, line protocol is up (connected)
+  Hardware is Ten Gigabit Ethernet Port, address is 6c41.6aba.b440 (bia 6c41.6aba.b440)
+  MTU 9198 bytes, BW 10000000 Kbit/sec, DLY 10 usec,
+     reliability 255/255, txload 30/255, rxload 4/255
+  Queueing strategy: fifo
+  Output queue: 0/40 (size/max)
+  30 second input rate 171236000 bits/sec, 27431 packets/sec
+  30 second output rate 1204118000 bits/sec, 98211 packets/sec
+     4035758153 packets input, 2783400652228 bytes, 0 no buffer
+     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored
+`
+	is = run(t, IOSInterfaces, loadInterval30)
+	eq(t, "load-interval 30", ratesOf(is[0]), rates{30, 171236000, 1204118000, true, 10000000})
 }

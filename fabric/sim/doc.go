@@ -24,12 +24,20 @@
 //     stops sending BPDUs for blocks): removing VLAN 120 from the allowed list at one end, or
 //     `no vlan 120` on one switch, stops 120 forwarding at both ends of the trunk;
 //   - OTV marks an extended VLAN active only when the adjacency is up and the VLAN exists on
-//     both edges and crosses the DCI trunk: otherwise inactive(OD), (VD) or (NFC).
+//     both edges and crosses the DCI trunk: otherwise inactive(OD), (VD) or (NFC);
+//   - the DCI carries a background load (Options.DCILoadMbps, 1,200 Mbps by default;
+//     SetDCILoad) and the traffic AddDCITraffic adds (the lab's vMotion model: a move in
+//     progress). `show interface` renders it in the DCI port-channel's input and output
+//     rates, at both edges, split evenly over the bundled members; a member that is down
+//     carries nothing and its BW leaves the port-channel's, which never shows more traffic
+//     than its BW. So a member shut halves the bandwidth a monitor measures, and a load
+//     shows as bandwidth used. Rates are exact: the only randomness in the fabric is the
+//     ping's jitter and loss.
 //
 // Fabric.Exec runs CLI lines without SSH; the fault helpers (SetLinkDown, AddCRCErrors,
-// SetCRCErrorRate, SetOTVAdjacency, SetLatency, SetPacketLoss, DropConnections,
-// SetDropMidOutput, SetUnresponsive) inject what a demo or a monitor test needs; Snapshot
-// returns the true state to compare a monitor's view with.
+// SetCRCErrorRate, SetOTVAdjacency, SetLatency, SetPacketLoss, SetDCILoad, AddDCITraffic,
+// DropConnections, SetDropMidOutput, SetUnresponsive) inject what a demo or a monitor test
+// needs; Snapshot returns the true state to compare a monitor's view with.
 //
 // Drive it with any SSH client, e.g. for the Miami edge:
 //

@@ -30,6 +30,10 @@ type Fabric struct {
 	latency time.Duration // DCI round-trip time
 	lossPct float64       // packet loss across the DCI, percent
 	otvDown bool          // injected OTV control-plane fault
+	// Traffic offered to the DCI, Mbps: the background load (SetDCILoad) and what
+	// AddDCITraffic added and has not released. dciTraffic renders them.
+	dciLoad  int
+	dciAdded int
 
 	started, booted time.Time
 	lastSettle      time.Time
@@ -317,6 +321,49 @@ func (f *Fabric) SetPacketLoss(percent float64) {
 	f.lossPct = min(max(percent, 0), 100)
 }
 
+// SetDCILoad sets the background traffic across the DCI, in Mbps (Options.DCILoadMbps): from
+// the next show command on, the DCI port-channel's input and output rates show it, split
+// evenly over its bundled members, and the traffic counters grow with it. A member that is
+// down carries nothing, and the port-channel never shows more than its bandwidth (the sum
+// of its bundled members' speeds). Negative is taken as 0.
+func (f *Fabric) SetDCILoad(mbps int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	f.settle(now) // the counters grow at the old rate until now
+	f.dciLoad = max(mbps, 0)
+	f.settle(now)
+}
+
+// AddDCITraffic adds mbps of traffic across the DCI on top of the background load until
+// release is called, and shows it as SetDCILoad's load is shown. It is the hook for the
+// lab's vMotion model: each move in progress adds the rate at which it copies memory (and
+// releases it when the move ends), so the switches' rates, and the bandwidth a monitor
+// reads from them as used, include the moves. The traffic is rendered in both directions
+// (a move's direction is not modelled; a monitor reads the busier one), capped at the
+// port-channel's bandwidth as a congested link would be. release may be called more than
+// once and from any goroutine; only the first call counts. Negative mbps is taken as 0.
+func (f *Fabric) AddDCITraffic(mbps int) (release func()) {
+	mbps = max(mbps, 0)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	f.settle(now)
+	f.dciAdded += mbps
+	f.settle(now)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			now := time.Now()
+			f.settle(now)
+			f.dciAdded -= mbps
+			f.settle(now)
+		})
+	}
+}
+
 // DropConnections hangs up every SSH session of a switch at once, as a supervisor switchover
 // or a flapping management path would.
 func (f *Fabric) DropConnections(switchName string) error {
@@ -366,8 +413,14 @@ type Snapshot struct {
 	PacketLossPercent float64
 	DCIUp             bool // the DCI port-channel is up at both edges
 	OTVAdjacencyUp    bool
-	VLANs             []VLANState
-	Interfaces        []InterfaceState
+	// DCICapacityMbps is the DCI port-channel's bandwidth: the speed of its bundled members
+	// (the narrower edge's, 0 when it is down at either). DCILoadMbps is the traffic offered
+	// to it: the background load and what AddDCITraffic added. The switches show the load
+	// in the busier direction, at most the capacity.
+	DCICapacityMbps int
+	DCILoadMbps     int
+	VLANs           []VLANState
+	Interfaces      []InterfaceState
 }
 
 // VLANState is one planned VLAN across the DCI.
@@ -397,10 +450,18 @@ func (f *Fabric) Snapshot() Snapshot {
 	defer f.mu.Unlock()
 	f.settle(time.Now())
 	s := Snapshot{Latency: f.latency, PacketLossPercent: f.lossPct, OTVAdjacencyUp: f.adjacencyUp(), DCIUp: true}
+	s.DCILoadMbps = f.dciLoad + f.dciAdded
 	edges := f.edges()
-	for _, e := range edges {
-		if !f.operUp(e, f.dciChannel(e)) {
+	for i, e := range edges {
+		pc := f.dciChannel(e)
+		capacity := 0
+		if !f.operUp(e, pc) {
 			s.DCIUp = false
+		} else {
+			capacity = f.bandwidthKbit(e, pc) / 1000
+		}
+		if i == 0 || capacity < s.DCICapacityMbps {
+			s.DCICapacityMbps = capacity
 		}
 	}
 	for _, v := range f.opts.VLANs {

@@ -98,6 +98,8 @@ const (
 	shareMcast = 0.025
 	shareBcast = 0.004
 	shareJumbo = 0.31
+
+	bitsPerFrame = avgFrame * 8
 )
 
 func u(v float64) uint64 { return uint64(v) }

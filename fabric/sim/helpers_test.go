@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,3 +88,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func fmtSscanf(s, format string, a ...any) (int, error) { return fmt.Sscanf(s, format, a...) }
+
+// planList is a trunk's VLAN list as the switches print it, derived from the default plan
+// (DefaultVLANs): the VLANs the DCI extends (dci), or all of them (a site trunk), without
+// those in except.
+func planList(dci bool, except ...int) string {
+	var ids []int
+	for _, v := range DefaultVLANs() {
+		if (v.Extended || !dci) && !slices.Contains(except, v.ID) {
+			ids = append(ids, v.ID)
+		}
+	}
+	return formatVLANList(ids)
+}

@@ -22,6 +22,11 @@ type Options struct {
 	// BandwidthGbps is the speed of each member link of the DCI port-channel, shown as BW in
 	// `show interface`. Default: 10.
 	BandwidthGbps int
+	// DCILoadMbps is the background traffic across the DCI (replication, backups, users),
+	// shown in the rates of `show interface` on the DCI port-channel and, split evenly, on
+	// its bundled members; SetDCILoad changes it at run time. Default: DefaultDCILoadMbps;
+	// negative: an idle DCI.
+	DCILoadMbps int
 	// Username and Password are the credentials every switch accepts, by password and by
 	// keyboard-interactive authentication. Default: DefaultUsername, DefaultPassword.
 	Username string
@@ -37,6 +42,8 @@ const (
 	DefaultPassword      = "C1sco-lab!"
 	DefaultLatency       = 2 * time.Millisecond
 	DefaultBandwidthGbps = 10
+	// DefaultDCILoadMbps leaves 18.8 of the default 2×10 Gbps free for vMotion.
+	DefaultDCILoadMbps = 1200
 )
 
 // DefaultVLANs returns the VLAN plan of the embedded lab: six VLANs stretched across the DCI
@@ -50,6 +57,7 @@ func DefaultVLANs() []VLAN {
 		{ID: 130, Name: "DB", Extended: true},
 		{ID: 140, Name: "Backup", Extended: true},
 		{ID: 150, Name: "K8s", Extended: true},
+		{ID: 200, Name: "vMotion", Extended: true},
 		{ID: 300, Name: "DMZ", Extended: false},
 	}
 }
@@ -63,6 +71,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BandwidthGbps <= 0 {
 		o.BandwidthGbps = DefaultBandwidthGbps
+	}
+	if o.DCILoadMbps == 0 {
+		o.DCILoadMbps = DefaultDCILoadMbps
 	}
 	if o.Username == "" {
 		o.Username = DefaultUsername

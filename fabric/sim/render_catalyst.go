@@ -240,10 +240,10 @@ func (f *Fabric) iosInterface(d *device, p *port) string {
 	b.WriteString("  Input queue: 0/2000/0/0 (size/max/drops/flushes); Total output drops: 0\n")
 	b.WriteString("  Queueing strategy: fifo\n")
 	b.WriteString("  Output queue: 0/40 (size/max)\n")
-	rxPPS, txPPS := f.rates(d, p)
+	rxBPS, txBPS := f.bitRates(d, p)
 	// IOS rounds the 5 minute bit rates to thousands.
-	fmt.Fprintf(&b, "  5 minute input rate %d bits/sec, %d packets/sec\n", u(rxPPS*avgFrame*8/1000)*1000, u(rxPPS))
-	fmt.Fprintf(&b, "  5 minute output rate %d bits/sec, %d packets/sec\n", u(txPPS*avgFrame*8/1000)*1000, u(txPPS))
+	fmt.Fprintf(&b, "  5 minute input rate %d bits/sec, %d packets/sec\n", u(rxBPS/1000)*1000, u(rxBPS/bitsPerFrame))
+	fmt.Fprintf(&b, "  5 minute output rate %d bits/sec, %d packets/sec\n", u(txBPS/1000)*1000, u(txBPS/bitsPerFrame))
 	rx, tx, crc, inErr := f.counters(d, p)
 	fmt.Fprintf(&b, "     %d packets input, %d bytes, 0 no buffer\n", u(rx), u(rx*avgFrame))
 	fmt.Fprintf(&b, "     Received %d broadcasts (%d multicasts)\n", u(rx*(shareBcast+shareMcast)), u(rx*shareMcast))

@@ -280,8 +280,8 @@ func (f *Fabric) nxosInterface(d *device, p *port) string {
 	b.WriteString("  Last clearing of \"show interface\" counters never\n")
 	fmt.Fprintf(&b, "  %d interface resets\n", p.resets)
 
-	rxPPS, txPPS := f.rates(d, p)
-	rxBPS, txBPS := rxPPS*avgFrame*8, txPPS*avgFrame*8
+	rxBPS, txBPS := f.bitRates(d, p)
+	rxPPS, txPPS := rxBPS/bitsPerFrame, txBPS/bitsPerFrame
 	b.WriteString("  Load-Interval #1: 30 seconds\n")
 	fmt.Fprintf(&b, "    30 seconds input rate %d bits/sec, %d packets/sec\n", u(rxBPS), u(rxPPS))
 	fmt.Fprintf(&b, "    30 seconds output rate %d bits/sec, %d packets/sec\n", u(txBPS), u(txPPS))

@@ -56,7 +56,7 @@ func TestOpenSSHExec(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", method, err, out)
 		}
-		if got := trunkSection(string(out), "STP Forwarding")["Po10"]; got != "100,110,120,130,140,150" {
+		if got := trunkSection(string(out), "STP Forwarding")["Po10"]; got != planList(true) {
 			t.Errorf("%s: Po10 forwarding %q:\n%s", method, got, out)
 		}
 	}
@@ -130,7 +130,7 @@ func TestOpenSSHInteractive(t *testing.T) {
 	// Each character is echoed as typed; Enter (CR) runs the line.
 	send("sh int tr\r")
 	mark = out.expect(t, mark, "sh int tr\r\n\r\n"+strings.Repeat("-", 80)+"\r\nPort          Native  Status        Port\r\n")
-	mark = out.expect(t, mark, "Po10          100,110,120,130,140,150\r\n")
+	mark = out.expect(t, mark, "Po10          "+planList(true)+"\r\n")
 	mark = out.expect(t, mark, prompt)
 
 	// Backspace erases on screen and in the line; ctrl+u drops the line.
@@ -155,7 +155,7 @@ func TestOpenSSHInteractive(t *testing.T) {
 	mark = out.expect(t, mark, "^C\r\nmia-dci-n7k-01(config-if)# ")
 	send("end\r")
 	mark = out.expect(t, mark, prompt)
-	if got := forwardingOn(t, f, atlEdge, "Po10"); got != "100,110,130,140,150" {
+	if got := forwardingOn(t, f, atlEdge, "Po10"); got != planList(true, 120) {
 		t.Errorf("change made over SSH not seen at the far end: %q", got)
 	}
 

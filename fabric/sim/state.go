@@ -30,7 +30,8 @@ type port struct {
 	group     int // channel-group of a member port; 0 otherwise
 	mac       string
 
-	// Counters. Traffic counters grow at rxRate/txRate packets a second while the port is up;
+	// Counters. Traffic counters grow at the port's bit rates (bitRates: rxRate/txRate
+	// packets a second, or a DCI member's share of the DCI's traffic) while the port is up;
 	// crc and inErr are raised by fault injection, once or at crcRate a second.
 	rxPkts, txPkts float64
 	rxRate, txRate float64
@@ -349,8 +350,9 @@ func (f *Fabric) settle(now time.Time) {
 	for _, d := range f.devs {
 		for _, p := range d.ports {
 			if p.wasUp && p.kind == kindEthernet {
-				p.rxPkts += p.rxRate * dt
-				p.txPkts += p.txRate * dt
+				rx, tx := f.bitRates(d, p)
+				p.rxPkts += rx / bitsPerFrame * dt
+				p.txPkts += tx / bitsPerFrame * dt
 				n := p.crcRate * dt
 				p.crc += n
 				p.inErr += n
@@ -383,21 +385,67 @@ func (f *Fabric) counters(d *device, p *port) (rx, tx, crc, inErr float64) {
 	return rx, tx, crc, inErr
 }
 
-// rates returns the packet rates a port shows now.
-func (f *Fabric) rates(d *device, p *port) (rx, tx float64) {
+// bitRates returns the traffic a port shows now, in bits a second: received and sent. A
+// member of the DCI port-channel carries its share of the DCI's traffic (dciTraffic) while
+// bundled, nothing otherwise; another physical port its own steady rates; a port-channel
+// the sum of its members'.
+func (f *Fabric) bitRates(d *device, p *port) (rx, tx float64) {
 	if !f.operUp(d, p) {
 		return 0, 0
 	}
-	if p.kind != kindPortChannel {
-		return p.rxRate, p.txRate
-	}
-	for _, m := range d.members(p) {
-		if f.operUp(d, m) {
-			rx += m.rxRate
-			tx += m.txRate
+	switch p.kind {
+	case kindEthernet:
+		if l := f.linkOf[p]; l != nil && l.dci {
+			if !f.bundled(d, p) {
+				return 0, 0
+			}
+			in, out := f.dciTraffic(d)
+			n := float64(f.bundledMembers(d, d.channel(p.group)))
+			return in / n, out / n
+		}
+		return p.rxRate * bitsPerFrame, p.txRate * bitsPerFrame
+	case kindPortChannel:
+		for _, m := range d.members(p) {
+			r, t := f.bitRates(d, m)
+			rx += r
+			tx += t
 		}
 	}
 	return rx, tx
+}
+
+// dciTraffic is the traffic on a DCI edge's inter-site port-channel, in bits a second:
+// arriving from the other site (in) and leaving for it (out). Each direction carries the
+// background load and the traffic AddDCITraffic added, the background a little lighter
+// from site B to site A, as real traffic is never quite symmetric; neither direction
+// carries more than the port-channel's bandwidth.
+func (f *Fabric) dciTraffic(d *device) (in, out float64) {
+	pc := f.dciChannel(d)
+	if pc == nil || !f.operUp(d, pc) {
+		return 0, 0
+	}
+	capacity := float64(f.bandwidthKbit(d, pc)) * 1000
+	aToB := min(float64(f.dciLoad+f.dciAdded)*1e6, capacity)
+	bToA := min((float64(f.dciLoad)*dciReturnShare+float64(f.dciAdded))*1e6, capacity)
+	if edges := f.edges(); len(edges) > 0 && edges[0] == d {
+		return bToA, aToB
+	}
+	return aToB, bToA
+}
+
+// dciReturnShare is how much of the background load flows from site B to site A, against
+// all of it from A to B.
+const dciReturnShare = 0.96
+
+// bundledMembers counts the members of a port-channel that are bundled.
+func (f *Fabric) bundledMembers(d *device, pc *port) int {
+	n := 0
+	for _, m := range d.members(pc) {
+		if f.bundled(d, m) {
+			n++
+		}
+	}
+	return n
 }
 
 // bandwidthKbit is the BW of a port: its speed, or the sum of the bundled members' speeds.
@@ -421,11 +469,11 @@ func (f *Fabric) bandwidthKbit(d *device, p *port) int {
 
 // load is a port's txload and rxload, out of 255 of its bandwidth, as both CLIs report them.
 func (f *Fabric) load(d *device, p *port) (tx, rx int) {
-	rxPPS, txPPS := f.rates(d, p)
+	rxBPS, txBPS := f.bitRates(d, p)
 	bw := float64(f.bandwidthKbit(d, p)) * 1000
 	if bw <= 0 {
 		return 1, 1
 	}
-	scale := func(pps float64) int { return min(255, max(1, int(255*pps*avgFrame*8/bw+0.5))) }
-	return scale(txPPS), scale(rxPPS)
+	scale := func(bps float64) int { return min(255, max(1, int(255*bps/bw+0.5))) }
+	return scale(txBPS), scale(rxBPS)
 }

@@ -51,6 +51,7 @@ func newFabric(opts Options, now time.Time) *Fabric {
 		byName:     map[string]*device{},
 		linkOf:     map[*port]*link{},
 		latency:    opts.Latency,
+		dciLoad:    max(opts.DCILoadMbps, 0),
 		started:    now,
 		booted:     now.Add(-bootAgo),
 		lastSettle: now,
@@ -87,7 +88,7 @@ func newFabric(opts Options, now time.Time) *Fabric {
 
 		for m := 1; m <= 2; m++ {
 			edge.addPort(trunkPort(edge, fmt.Sprintf("Ethernet3/%d", m), kindEthernet, dciGroup, extended,
-				opts.BandwidthGbps, fmt.Sprintf("DCI to %s Eth3/%d", peer, m), 181_000, 176_500))
+				opts.BandwidthGbps, fmt.Sprintf("DCI to %s Eth3/%d", peer, m), 0, 0)) // traffic: dciTraffic
 		}
 		for m := 1; m <= 2; m++ {
 			edge.addPort(trunkPort(edge, fmt.Sprintf("Ethernet4/%d", m), kindEthernet, edgeDown, all,
@@ -127,8 +128,9 @@ func newFabric(opts Options, now time.Time) *Fabric {
 			p.lastFlap = now.Add(-ago - time.Duration(j)*time.Minute)
 			p.resets = 1
 			// Counters start where weeks of traffic left them.
-			p.rxPkts = p.rxRate * ago.Seconds()
-			p.txPkts = p.txRate * ago.Seconds()
+			rx, tx := f.bitRates(d, p)
+			p.rxPkts = rx / bitsPerFrame * ago.Seconds()
+			p.txPkts = tx / bitsPerFrame * ago.Seconds()
 		}
 	}
 	f.adjWasUp = f.adjacencyUp()
