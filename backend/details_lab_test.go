@@ -337,7 +337,7 @@ func BenchmarkPreflight500(b *testing.B) {
 			if cold {
 				e.ForgetDetailsForTest()
 			}
-			res, err := e.Preflight(ctx, tester, keys, "site-b", "")
+			res, err := e.Preflight(ctx, tester, preflight.Request{VMs: keys, To: "site-b"})
 			if err != nil {
 				b.Fatal(err)
 			}

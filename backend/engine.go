@@ -30,6 +30,8 @@ type Engine struct {
 	details *detailsCache     // by VM, until its change version or snapshots move
 	mapping preflight.Mapping // under mu: the configured mapping between the sites
 	profile string            // under mu: the configured vMotion profile ("": from the versions)
+	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
+	simulated bool
 
 	mu        sync.RWMutex
 	startOnce sync.Once

@@ -15,10 +15,13 @@ import (
 // ErrBadSelection is wrapped by Preflight's error for a selection it cannot judge.
 var ErrBadSelection = errors.New("bad selection")
 
-// Preflight judges moving the VMs keys (all at one site) to site to: the VMs' details are
-// read through the engine (cached), the profile is the one named, or the one both vCenters'
-// API versions allow, and the rules of backend/preflight run on the current State.
-func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error) {
+// Preflight judges moving the request's VMs (all at one site) to its target site: the VMs'
+// details are read through the engine (cached), the profile is the one named, else the
+// configured one, else the one both vCenters' API versions allow, the targets follow the
+// operator's overrides and then the mapping, and the rules of backend/preflight run on the
+// current State.
+func (e *Engine) Preflight(ctx context.Context, who model.Operator, req preflight.Request) (preflight.Result, error) {
+	keys, to, profile := req.VMs, req.To, req.Profile
 	if !who.Role.AtLeast(model.RoleViewer) {
 		return preflight.Result{}, &model.RefusedError{Command: "preflight", Operator: who, Reason: "no role"}
 	}
@@ -55,14 +58,25 @@ func (e *Engine) Preflight(ctx context.Context, who model.Operator, keys []model
 		return preflight.Result{}, err
 	}
 	res.Profile = p
-	res.Notes = append(res.Notes, "vCenter's own CheckRelocate and vMotion compatibility checks are not asked yet: the findings are vmcross's rules only")
 
 	sel := e.selectedWithDetails(ctx, who, res.VMs)
 	e.mu.RLock()
 	m := e.mapping
 	e.mu.RUnlock()
-	res.Targets = preflight.MapVMs(src, dst, m, res.VMs)
-	res.Findings = preflight.Check(preflight.Input{VMs: sel, Source: src, Target: dst, Mapping: m, Fabric: st.Fabric, Profile: p, Now: time.Now()})
+	res.Overrides = req.Overrides
+	res.Targets = preflight.MapVMs(src, dst, m, res.VMs, req.Overrides)
+	in := preflight.Input{VMs: sel, Source: src, Target: dst, Mapping: m, Fabric: st.Fabric, Profile: p, Now: time.Now(),
+		Targets: make(map[model.VMKey]preflight.Target, len(res.Targets))}
+	for _, t := range res.Targets {
+		in.Targets[t.VM] = t
+	}
+	res.Findings = preflight.Check(in)
+	vc, notes := e.vcenterChecks(ctx, &res)
+	res.Notes = append(res.Notes, notes...)
+	if len(vc) > 0 {
+		res.Findings = preflight.Merge(res.Findings, vc)
+	}
+	res.Estimates, res.Totals = preflight.Estimates(in, res.Targets, res.Findings)
 	return res, nil
 }
 

@@ -42,6 +42,13 @@ type KeyMap struct {
 	// Preparing a move.
 	Review      key.Binding // p: judge moving the selection (or the VM under the cursor) to the other site
 	ConfirmMove key.Binding // enter, in the review: start the move, after typing the target's id (dangerous)
+	Acknowledge key.Binding // a, in the review: acknowledge the warnings of the VM under the cursor, or withdraw it
+	EditTargets key.Binding // e, in the review: choose the target cluster, host, datastore and port groups of the VM under the cursor
+
+	// The review's target editor (the review's up and down move between its rows, back cancels).
+	PrevChoice  key.Binding // left/h: the row's previous choice
+	NextChoice  key.Binding // right/l: the row's next choice
+	SaveTargets key.Binding // enter: keep the choices and judge again
 
 	// Global.
 	Refresh   key.Binding // poll the switches now
@@ -81,18 +88,19 @@ const (
 	inList   place = 1 << iota // a list of VMs, or the fabric pane
 	inFilter                   // the filter input has the keys
 	inDetail                   // a view over the lists: VM details, the review
+	inEditor                   // the review's target editor
 )
 
 // places lists each place with its name for messages.
 var places = []struct {
 	p    place
 	name string
-}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}}
+}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}, {inEditor, "the target editor"}}
 
 // actions is the table behind Default, Rebind and Actions: one row per binding.
 var actions = []action{
-	{name: "up", desc: "up", keys: []string{"up", "k"}, binding: func(k *KeyMap) *key.Binding { return &k.Up }, places: inList | inDetail},
-	{name: "down", desc: "down", keys: []string{"down", "j"}, binding: func(k *KeyMap) *key.Binding { return &k.Down }, places: inList | inDetail},
+	{name: "up", desc: "up", keys: []string{"up", "k"}, binding: func(k *KeyMap) *key.Binding { return &k.Up }, places: inList | inDetail | inEditor},
+	{name: "down", desc: "down", keys: []string{"down", "j"}, binding: func(k *KeyMap) *key.Binding { return &k.Down }, places: inList | inDetail | inEditor},
 	{name: "page_up", desc: "page up", keys: []string{"pgup", "b"}, binding: func(k *KeyMap) *key.Binding { return &k.PageUp }, places: inList | inDetail},
 	{name: "page_down", desc: "page down", keys: []string{"pgdown", "f"}, binding: func(k *KeyMap) *key.Binding { return &k.PageDown }, places: inList | inDetail},
 	{name: "home", desc: "first", keys: []string{"home", "g"}, binding: func(k *KeyMap) *key.Binding { return &k.Home }, places: inList | inDetail},
@@ -110,12 +118,17 @@ var actions = []action{
 	{name: "open", desc: "details", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.Open }, places: inList},
 	{name: "review", desc: "review move", keys: []string{"p"}, binding: func(k *KeyMap) *key.Binding { return &k.Review }, places: inList},
 	{name: "confirm_move", desc: "start move", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmMove }, places: inDetail, dangerous: true},
-	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail},
+	{name: "acknowledge", desc: "acknowledge warnings", keys: []string{"a"}, binding: func(k *KeyMap) *key.Binding { return &k.Acknowledge }, places: inDetail},
+	{name: "edit_targets", desc: "edit targets", keys: []string{"e"}, binding: func(k *KeyMap) *key.Binding { return &k.EditTargets }, places: inDetail},
+	{name: "prev_choice", desc: "previous choice", keys: []string{"left", "h"}, binding: func(k *KeyMap) *key.Binding { return &k.PrevChoice }, places: inEditor},
+	{name: "next_choice", desc: "next choice", keys: []string{"right", "l"}, binding: func(k *KeyMap) *key.Binding { return &k.NextChoice }, places: inEditor},
+	{name: "save_targets", desc: "save targets", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.SaveTargets }, places: inEditor},
+	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail | inEditor},
 	{name: "refresh", desc: "poll switches now", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.Refresh }, places: inList},
 	{name: "reconnect", desc: "reconnect site", keys: []string{"R"}, binding: func(k *KeyMap) *key.Binding { return &k.Reconnect }, places: inList, dangerous: true},
 	{name: "help", desc: "help", keys: []string{"?"}, binding: func(k *KeyMap) *key.Binding { return &k.Help }, places: inList | inDetail},
 	{name: "quit", desc: "quit", keys: []string{"q"}, binding: func(k *KeyMap) *key.Binding { return &k.Quit }, places: inList | inDetail},
-	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail},
+	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail | inEditor},
 }
 
 // ReadOnly returns a copy of km for an operator who may not run dangerous commands: their

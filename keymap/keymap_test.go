@@ -324,3 +324,77 @@ func TestReviewKeys(t *testing.T) {
 		t.Errorf("review on j: %v, want a conflict in the list", err)
 	}
 }
+
+// The review's keys: a acknowledges and e edits targets in the views over the lists,
+// neither dangerous (acknowledging or choosing targets starts nothing); the target editor is
+// a place of its own where up and down go from row to row, left/h and right/l through the
+// choices, enter saves and esc cancels.
+func TestReviewEditorKeys(t *testing.T) {
+	km := Default()
+	cases := []struct {
+		b    key.Binding
+		keys []string
+	}{
+		{km.Acknowledge, []string{"a"}},
+		{km.EditTargets, []string{"e"}},
+		{km.PrevChoice, []string{"h"}},
+		{km.NextChoice, []string{"l"}},
+	}
+	for _, c := range cases {
+		for _, k := range c.keys {
+			if !key.Matches(press(k), c.b) {
+				t.Errorf("%q does not trigger %q", k, c.b.Help().Desc)
+			}
+		}
+		if c.b.Help().Desc == "" || c.b.Help().Key == "" {
+			t.Errorf("%v has no help", c.keys)
+		}
+	}
+	if !key.Matches(tea.KeyMsg{Type: tea.KeyLeft}, km.PrevChoice) || !key.Matches(tea.KeyMsg{Type: tea.KeyRight}, km.NextChoice) {
+		t.Error("the arrow keys do not cycle the choices")
+	}
+	if km.PrevChoice.Help().Key != "←/h" || km.NextChoice.Help().Key != "→/l" {
+		t.Errorf("help keys %q, %q", km.PrevChoice.Help().Key, km.NextChoice.Help().Key)
+	}
+	if !key.Matches(tea.KeyMsg{Type: tea.KeyEnter}, km.SaveTargets) {
+		t.Error("enter does not save the targets")
+	}
+	want := map[string]place{
+		"acknowledge": inDetail, "edit_targets": inDetail,
+		"prev_choice": inEditor, "next_choice": inEditor, "save_targets": inEditor,
+	}
+	for _, a := range actions {
+		if p, ok := want[a.name]; ok && (a.places != p || a.dangerous) {
+			t.Errorf("%s: places %b, dangerous %v; want %b, not dangerous", a.name, a.places, a.dangerous, p)
+		}
+		if (a.name == "up" || a.name == "down" || a.name == "back" || a.name == "force_quit") && a.places&inEditor == 0 {
+			t.Errorf("%s is not live in the target editor", a.name)
+		}
+	}
+	ro := km.ReadOnly()
+	if !ro.Acknowledge.Enabled() || !ro.EditTargets.Enabled() || !ro.SaveTargets.Enabled() {
+		t.Error("a read-only keymap lost a review key: a viewer may acknowledge and choose targets")
+	}
+
+	// Collisions: in the review with the scrolling keys, in the editor with its own keys.
+	// Keys live in one place only may share a key with keys of another.
+	bad := []struct{ yaml, want string }{
+		{"acknowledge: j\n", `key "j" does both down and acknowledge in the detail view`},
+		{"edit_targets: enter\n", `key "enter" does both confirm_move and edit_targets in the detail view`},
+		{"edit_targets: a\n", `key "a" does both acknowledge and edit_targets in the detail view`},
+		{"next_choice: k\n", `key "k" does both up and next_choice in the target editor`},
+		{"save_targets: esc\n", `key "esc" does both save_targets and back in the target editor`},
+		{"prev_choice: l\n", `key "l" does both prev_choice and next_choice in the target editor`},
+	}
+	for _, c := range bad {
+		err := Default().Rebind("keys.yaml", []byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", strings.TrimSpace(c.yaml), err, c.want)
+		}
+	}
+	for _, ok := range []string{"next_choice: [right, a]\n", "acknowledge: h\n", "save_targets: s\n", "edit_targets: t\n"} {
+		if err := Default().Rebind("keys.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", strings.TrimSpace(ok), err)
+		}
+	}
+}

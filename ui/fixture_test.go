@@ -39,10 +39,12 @@ type fakeEngine struct {
 	preErr     error
 	preGate    chan struct{}
 	preflights int
+	requests   []preflight.Request
 }
 
 // Preflight answers with the configured result, as the real engine would after judging.
-func (f *fakeEngine) Preflight(_ context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error) {
+func (f *fakeEngine) Preflight(_ context.Context, who model.Operator, req preflight.Request) (preflight.Result, error) {
+	keys, to := req.VMs, req.To
 	f.mu.Lock()
 	gate := f.preGate
 	f.mu.Unlock()
@@ -52,6 +54,7 @@ func (f *fakeEngine) Preflight(_ context.Context, who model.Operator, keys []mod
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.preflights++
+	f.requests = append(f.requests, req)
 	f.calls = append(f.calls, fakeCall{cmd: "preflight", who: who, site: to})
 	if f.preErr != nil {
 		return preflight.Result{}, f.preErr
@@ -324,7 +327,8 @@ func healthyFabric() fabric.Health {
 	}
 	trunk := func(sw, site, ifname string, allowed []int, ms []fabric.Member) fabric.Trunk {
 		return fabric.Trunk{Switch: sw, Site: site, Interface: ifname, Up: true, Status: "trunking", MTU: 9216,
-			Members: ms, Allowed: allowed, Forwarding: append([]int(nil), allowed...)}
+			Members: ms, Allowed: allowed, Forwarding: append([]int(nil), allowed...),
+			CapacityMbps: 20000, UsedMbps: 1200}
 	}
 	dci := vlanRange(100, 150)
 	withVDI := append(vlanRange(100, 150), 300)
@@ -402,6 +406,7 @@ func memberDown() fabric.Health {
 	mia := &h.Trunks[0]
 	mia.Members = append([]fabric.Member(nil), mia.Members...)
 	mia.Members[1].Up, mia.Members[1].State = false, "down"
+	mia.CapacityMbps = 10000
 	atl := &h.Trunks[2]
 	atl.Members = append([]fabric.Member(nil), atl.Members...)
 	atl.Members[0].CRC, atl.Members[0].InErrs, atl.Members[0].Rising = 1204, 1311, true

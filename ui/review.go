@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -49,10 +50,13 @@ const notMoving = "moves are not implemented yet (next issue): nothing was start
 // preflightTimeout bounds one preflight, the details it reads included.
 const preflightTimeout = 60 * time.Second
 
-// ReviewView judges moving a selection of VMs to the other site: totals, then the findings
-// grouped by VM, each with its remedy. It judges again when the fabric or either site
-// changes under it (one request at a time), and starting the move asks the operator to
-// type the target site's id. It scrolls; esc (handled by the root) closes it.
+// ReviewView judges moving a selection of VMs to the other site: totals, then each VM with
+// its verdict, its target and its findings, each with its remedy. It judges again when the
+// fabric or either site changes under it, or when the operator changes a VM's targets (one
+// request at a time). A cursor goes from VM to VM: the operator acknowledges a VM's
+// warnings (a VM with warnings moves only once they are) and edits where it goes. Starting
+// the move asks the operator to type the target site's id. esc (handled by the root)
+// closes it.
 type ReviewView struct {
 	common   Common
 	engine   Engine
@@ -60,16 +64,34 @@ type ReviewView struct {
 	from, to model.SiteID
 	fromName string
 	toName   string
+	// fromSite and toSite are the latest snapshots of both sites: the target editor offers
+	// the target site's clusters, hosts, datastores and port groups.
+	fromSite, toSite model.SiteSnapshot
 
 	gen      int      // of the newest request
 	loading  bool     // a request is in flight
 	asked    judgedAt // what the newest request judged
 	latest   judgedAt // the newest State seen
+	dirty    bool     // the overrides changed since the newest request
 	have     bool     // res holds an answer
 	res      preflight.Result
 	err      error
 	judged   time.Time // when the shown answer came
 	rejudged bool      // the shown answer is not the first
+	// targetAt and estimateAt find a VM's target and estimate in res.
+	targetAt, estimateAt map[model.VMKey]int
+
+	cursor    int         // index into res.VMs of the VM under the cursor
+	cursorKey model.VMKey // that VM, kept across answers
+	// acks holds, per acknowledged VM, the warnings the acknowledgement covers (by code and
+	// object): a judgement that brings the VM a warning outside it withdraws it.
+	acks map[model.VMKey]map[findingKey]bool
+	// lapsed holds, per VM whose acknowledgement a judgement withdrew, the warnings that
+	// were new; shown until the operator acknowledges again or they go.
+	lapsed map[model.VMKey][]preflight.Finding
+	// overrides are the operator's choices of targets, sent with every request.
+	overrides map[model.VMKey]preflight.Override
+	editor    *TargetEditor // the target editor, open over the review; nil when closed
 
 	confirming bool // the typed confirmation has the keys
 	input      textinput.Model
@@ -78,8 +100,12 @@ type ReviewView struct {
 	vp       viewport.Model
 	width    int
 	height   int
-	rendered bool // vp holds content for the current answer and width
+	rendered bool       // vp holds content for the current answer, cursor and width
+	blocks   []lineSpan // the lines of each VM (by index into res.VMs) in vp's content
 }
+
+// lineSpan is a run of lines, first to last inclusive.
+type lineSpan struct{ first, last int }
 
 // NewReviewView returns the review of moving vms from site from to site to, and the
 // command that judges it.
@@ -87,11 +113,18 @@ func NewReviewView(c Common, e Engine, vms []model.VM, from, to model.SiteSnapsh
 	r := &ReviewView{
 		common: c, engine: e, from: from.Status.ID, to: to.Status.ID,
 		fromName: siteName(from.Status), toName: siteName(to.Status),
-		vp: viewport.New(0, 0),
+		fromSite: from, toSite: to,
+		acks:      map[model.VMKey]map[findingKey]bool{},
+		lapsed:    map[model.VMKey][]preflight.Finding{},
+		overrides: map[model.VMKey]preflight.Override{},
+		vp:        viewport.New(0, 0),
 	}
 	r.vp.KeyMap = viewportKeys(c)
 	for _, vm := range vms {
 		r.keys = append(r.keys, vm.Key)
+	}
+	if len(vms) > 0 {
+		r.cursorKey = vms[0].Key
 	}
 	st := c.Styles
 	in := textinput.New()
@@ -127,17 +160,22 @@ func (r *ReviewView) gens(s model.State) judgedAt {
 	return at
 }
 
-// fetch asks the engine to judge the selection as of the newest State, off the Update
-// goroutine.
+// fetch asks the engine to judge the selection as of the newest State, with the operator's
+// choices of targets, off the Update goroutine.
 func (r *ReviewView) fetch() tea.Cmd {
 	r.gen++
 	r.loading = true
+	r.dirty = false
 	r.asked = r.latest
-	gen, at, keys, to, e, ctx, who := r.gen, r.asked, r.keys, r.to, r.engine, r.common.Ctx, r.common.Operator
+	req := preflight.Request{VMs: r.keys, To: r.to}
+	if len(r.overrides) > 0 {
+		req.Overrides = maps.Clone(r.overrides) // the command runs while Update goes on
+	}
+	gen, at, e, ctx, who := r.gen, r.asked, r.engine, r.common.Ctx, r.common.Operator
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 		defer cancel()
-		res, err := e.Preflight(ctx, who, keys, to, "")
+		res, err := e.Preflight(ctx, who, req)
 		return reviewMsg{view: r, gen: gen, at: at, res: res, err: err}
 	}
 }
@@ -145,122 +183,315 @@ func (r *ReviewView) fetch() tea.Cmd {
 // Title names the view.
 func (r *ReviewView) Title() string { return "the review" }
 
-// Typing reports whether the typed confirmation has the keys: the root then hands it every
-// key, esc and q included.
-func (r *ReviewView) Typing() bool { return r.confirming }
+// Typing reports whether the typed confirmation or the target editor has the keys: the
+// root then hands it every key, esc and q included.
+func (r *ReviewView) Typing() bool { return r.confirming || r.editor != nil }
 
 // SetSize gives the view its area.
 func (r *ReviewView) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.vp.Width, r.vp.Height = max(w-2, 0), max(h-2-reviewHeaderLines, 0)
 	r.input.Width = max(w-2-lipgloss.Width(r.input.Prompt)-1, 1)
+	if r.editor != nil {
+		r.editor.SetSize(w, h)
+	}
 	r.rendered = false
+	r.relayout()
+}
+
+// relayout sizes the viewport under the lines above it (their number varies with the
+// answer and the confirmation) and lays the VMs out again when they changed. It runs in
+// Update, never in View.
+func (r *ReviewView) relayout() {
+	w := max(r.width-2, 0)
+	vh := max(r.height-2-len(r.summary(w))-1, 0)
+	if r.vp.Width != w || r.vp.Height != vh {
+		r.vp.Width, r.vp.Height = w, vh
+		r.rendered = false
+	}
 	r.render()
 }
 
-// reviewHeaderLines is the number of lines above the scrolled findings: the totals, the
-// profile and when it was judged, the confirmation line, and a blank line.
-const reviewHeaderLines = 4
-
-// Update handles answers, new States (judged again when what it judged changed), the
-// typed confirmation and the scrolling keys.
+// Update handles answers, new States (judged again when what it judged changed), the keys
+// of the review, of the target editor and of the typed confirmation.
 func (r *ReviewView) Update(msg tea.Msg) (View, tea.Cmd) {
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case reviewMsg:
-		return r.onAnswer(msg)
+		cmd = r.onAnswer(msg)
 	case stateMsg:
-		r.latest = r.gens(msg.state)
-		if !r.loading && r.latest != r.asked {
-			return r, r.fetch()
+		cmd = r.onState(msg.state)
+	case targetDetailsMsg:
+		if r.editor != nil {
+			r.editor.onDetails(msg)
 		}
-		return r, nil // an answer in flight is followed by another if the State moved on
 	case tea.KeyMsg:
-		if r.confirming {
-			return r.onConfirmKey(msg)
+		switch {
+		case r.editor != nil:
+			cmd = r.onEditorKey(msg)
+		case r.confirming:
+			cmd = r.onConfirmKey(msg)
+		default:
+			cmd = r.onKey(msg)
 		}
-		return r.onKey(msg)
 	}
-	return r, nil
+	r.relayout()
+	return r, cmd
 }
 
-func (r *ReviewView) onAnswer(msg reviewMsg) (View, tea.Cmd) {
+// onState keeps the latest snapshots of both sites and judges again when the fabric or a
+// site changed since the newest request (after it, when one is in flight).
+func (r *ReviewView) onState(s model.State) tea.Cmd {
+	r.latest = r.gens(s)
+	if site, ok := s.Site(r.from); ok {
+		r.fromSite = site
+	}
+	if site, ok := s.Site(r.to); ok {
+		r.toSite = site
+	}
+	if r.editor != nil {
+		r.editor.setSites(r.fromSite, r.toSite)
+	}
+	if !r.loading && r.latest != r.asked {
+		return r.fetch()
+	}
+	return nil // an answer in flight is followed by another if the State moved on
+}
+
+func (r *ReviewView) onAnswer(msg reviewMsg) tea.Cmd {
 	if msg.view != r || msg.gen != r.gen {
-		return r, nil // another review's, or an older request's
+		return nil // another review's, or an older request's
 	}
 	r.loading = false
 	r.err = msg.err
+	var cmds []tea.Cmd
 	if msg.err == nil {
 		r.rejudged = r.have
 		r.res, r.have = msg.res, true
 		r.judged = r.common.Now()
+		r.indexAnswer()
+		r.placeCursor()
+		if text := r.reconcileAcks(); text != "" {
+			cmds = append(cmds, func() tea.Msg { return flashMsg{text: text} })
+		}
+		if r.editor != nil {
+			r.editor.setJudged(r.targetOf(r.editor.vm.Key), r.estimateOf(r.editor.vm.Key), r.res.Totals.BandwidthMbps)
+		}
 	}
 	r.rendered = false
-	r.render()
-	if r.latest != r.asked {
-		return r, r.fetch() // the State moved on while this was judged
+	if r.latest != r.asked || r.dirty {
+		cmds = append(cmds, r.fetch()) // the State or the targets moved on while this was judged
 	}
-	return r, nil
+	return tea.Batch(cmds...)
 }
 
-func (r *ReviewView) onKey(msg tea.KeyMsg) (View, tea.Cmd) {
+// placeCursor puts the cursor back on its VM in a new answer, or as near as it can.
+func (r *ReviewView) placeCursor() {
+	for i, vm := range r.res.VMs {
+		if vm.Key == r.cursorKey {
+			r.cursor = i
+			return
+		}
+	}
+	r.cursor = clamp(r.cursor, 0, max(len(r.res.VMs)-1, 0))
+	if r.cursor < len(r.res.VMs) {
+		r.cursorKey = r.res.VMs[r.cursor].Key
+	}
+}
+
+// cursorVM is the VM under the cursor.
+func (r *ReviewView) cursorVM() (model.VM, bool) {
+	if !r.have || r.cursor >= len(r.res.VMs) {
+		return model.VM{}, false
+	}
+	return r.res.VMs[r.cursor], true
+}
+
+func (r *ReviewView) onKey(msg tea.KeyMsg) tea.Cmd {
 	keys := r.common.KeyMap
 	switch {
+	case key.Matches(msg, keys.Up):
+		r.moveCursor(-1)
+		return nil
+	case key.Matches(msg, keys.Down):
+		r.moveCursor(1)
+		return nil
+	case key.Matches(msg, keys.Acknowledge):
+		return r.toggleAck()
+	case key.Matches(msg, keys.EditTargets):
+		return r.openEditor()
 	case key.Matches(msg, keys.ConfirmMove):
-		r.refusal = ""
-		if r.movable() == 0 {
-			r.refusal = "nothing can move: every VM is blocked or not judged yet"
-			return r, nil
-		}
-		r.confirming = true
-		r.input.Reset()
-		return r, r.input.Focus()
+		r.startConfirm()
+		return nil
 	}
 	var cmd tea.Cmd
 	r.vp, cmd = scrollKey(r.common, r.vp, msg)
-	return r, cmd
+	return cmd
+}
+
+// moveCursor moves the cursor by d VMs and scrolls it into view; past the first VM it
+// shows the top (the notes and the findings about every VM), past the last the bottom.
+func (r *ReviewView) moveCursor(d int) {
+	n := 0
+	if r.have {
+		n = len(r.res.VMs)
+	}
+	next := r.cursor + d
+	switch {
+	case n == 0 || next < 0:
+		r.vp.GotoTop()
+		return
+	case next >= n:
+		r.vp.GotoBottom()
+		return
+	}
+	r.cursor, r.cursorKey = next, r.res.VMs[next].Key
+	r.rendered = false
+	r.render()
+	r.showCursor()
+}
+
+// showCursor scrolls the viewport so the VM under the cursor is in view: all of it when it
+// fits, else from its first line.
+func (r *ReviewView) showCursor() {
+	if r.cursor >= len(r.blocks) || r.vp.Height <= 0 {
+		return
+	}
+	b := r.blocks[r.cursor]
+	switch {
+	case b.last-b.first+1 > r.vp.Height || b.first < r.vp.YOffset:
+		r.vp.SetYOffset(b.first)
+	case b.last >= r.vp.YOffset+r.vp.Height:
+		r.vp.SetYOffset(b.last - r.vp.Height + 1)
+	}
+}
+
+// toggleAck acknowledges the warnings of the VM under the cursor, or withdraws its
+// acknowledgement. A blocked VM and a VM without warnings have nothing to acknowledge: the
+// flash line says so.
+func (r *ReviewView) toggleAck() tea.Cmd {
+	vm, ok := r.cursorVM()
+	if !ok {
+		return nil
+	}
+	name := clean(vm.Name)
+	var text string
+	switch ws := r.warnings(vm.Key); {
+	case preflight.Blocked(r.res.Findings, vm.Key):
+		text = name + " is blocked: a block cannot be acknowledged, and the VM stays"
+	case len(ws) == 0:
+		text = name + " has no warnings to acknowledge"
+	case r.acks[vm.Key] != nil:
+		delete(r.acks, vm.Key)
+	default:
+		seen := make(map[findingKey]bool, len(ws))
+		for _, f := range ws {
+			seen[keyOf(f)] = true
+		}
+		r.acks[vm.Key] = seen
+		delete(r.lapsed, vm.Key)
+	}
+	r.rendered = false
+	r.refusal = ""
+	if text == "" {
+		return nil
+	}
+	return func() tea.Msg { return flashMsg{text: text} }
+}
+
+// openEditor opens the target editor on the VM under the cursor, and reads the VM's disks
+// (their sizes say how long moving the storage takes).
+func (r *ReviewView) openEditor() tea.Cmd {
+	vm, ok := r.cursorVM()
+	if !ok {
+		return nil
+	}
+	t := r.targetOf(vm.Key)
+	if t.VM == (model.VMKey{}) || r.toSite.Status.ID == "" {
+		text := "no targets for " + clean(vm.Name) + " yet: the review does not know the target site"
+		return func() tea.Msg { return flashMsg{text: text} }
+	}
+	r.editor = NewTargetEditor(r.common, vm, t, r.estimateOf(vm.Key), r.res.Totals.BandwidthMbps, r.overrides[vm.Key], r.fromSite, r.toSite)
+	r.editor.SetSize(r.width, r.height)
+	return r.editor.fetchDetails(r.engine)
+}
+
+// onEditorKey hands a key to the target editor; when it closes with the choices kept, the
+// review judges again with them.
+func (r *ReviewView) onEditorKey(msg tea.KeyMsg) tea.Cmd {
+	r.editor.onKey(msg)
+	if !r.editor.closed {
+		return nil
+	}
+	ed := r.editor
+	r.editor = nil
+	r.rendered = false
+	if !ed.Saved() {
+		return nil
+	}
+	o := ed.Override()
+	if o.IsZero() {
+		delete(r.overrides, ed.vm.Key)
+	} else {
+		r.overrides[ed.vm.Key] = o
+	}
+	r.dirty = true
+	if r.loading {
+		return nil // the answer in flight is followed by one with the new choices
+	}
+	return r.fetch()
+}
+
+// startConfirm asks for the target site's id, unless nothing would move: then it says why.
+func (r *ReviewView) startConfirm() {
+	r.refusal = ""
+	if !r.have {
+		return
+	}
+	p := r.plan()
+	if p.would == 0 {
+		r.refusal = p.nothing(r.common)
+		return
+	}
+	r.confirming = true
+	r.input.Reset()
+	r.input.Focus()
 }
 
 // onConfirmKey handles a key while the operator types the target site's id: enter checks
 // it, esc gives up, the rest is typing.
-func (r *ReviewView) onConfirmKey(msg tea.KeyMsg) (View, tea.Cmd) {
+func (r *ReviewView) onConfirmKey(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyEsc:
 		r.confirming = false
 		r.input.Blur()
-		return r, nil
+		return nil
 	case tea.KeyEnter:
 		typed := strings.TrimSpace(r.input.Value())
 		if typed != string(r.to) {
 			r.refusal = fmt.Sprintf("%q is not %s: nothing was started", clean(typed), clean(string(r.to)))
 			r.input.Reset()
-			return r, nil
+			return nil
 		}
-		r.confirming, r.refusal = false, ""
+		r.confirming = false
 		r.input.Blur()
 		r.input.Reset()
-		return r, func() tea.Msg { return flashMsg{text: notMoving} }
+		if _, err := r.Approved(); err != nil {
+			r.refusal = sentence(err.Error()) + " Nothing was started."
+			return nil
+		}
+		r.refusal = ""
+		return func() tea.Msg { return flashMsg{text: notMoving} }
 	}
 	var cmd tea.Cmd
 	r.input, cmd = r.input.Update(msg)
-	return r, cmd
-}
-
-// movable is how many judged VMs nothing blocks.
-func (r *ReviewView) movable() int {
-	if !r.have {
-		return 0
-	}
-	n := 0
-	for _, vm := range r.res.VMs {
-		if !preflight.Blocked(r.res.Findings, vm.Key) {
-			n++
-		}
-	}
-	return n
+	return cmd
 }
 
 // ShortHelp is the view's part of the help bar.
 func (r *ReviewView) ShortHelp() []key.Binding {
+	if r.editor != nil {
+		return r.editor.ShortHelp()
+	}
 	k := r.common.KeyMap
 	if r.confirming {
 		return []key.Binding{
@@ -268,191 +499,64 @@ func (r *ReviewView) ShortHelp() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	return []key.Binding{k.Up, k.Down, k.ConfirmMove, k.Back}
+	// Short words, so that the bar fits 80 columns with ? and q.
+	return []key.Binding{r.cursorHelp(), withDesc(k.Acknowledge, "ack"), withDesc(k.EditTargets, "targets"), k.ConfirmMove, k.Back}
+}
+
+// cursorHelp is up and down as one entry of the help bar: they move between VMs.
+func (r *ReviewView) cursorHelp() key.Binding {
+	k := r.common.KeyMap
+	return key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...),
+		key.WithHelp(k.Up.Help().Key+" "+k.Down.Help().Key, "VM"))
+}
+
+// withDesc is b with another description in the help.
+func withDesc(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }
 
 // FullHelp is the view's part of the full help.
 func (r *ReviewView) FullHelp() [][]key.Binding {
+	if r.editor != nil {
+		return r.editor.FullHelp()
+	}
 	k := r.common.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.ConfirmMove, k.Back}}
+	return [][]key.Binding{
+		{withDesc(k.Up, "previous VM"), withDesc(k.Down, "next VM"), k.PageUp, k.PageDown, k.Home, k.End},
+		{k.Acknowledge, k.EditTargets, k.ConfirmMove, k.Back},
+	}
 }
 
-// View draws the framed review: the totals, then the scrolled findings.
+// View draws the framed review: the totals, then the scrolled VMs; or the target editor.
 func (r *ReviewView) View() string {
+	if r.editor != nil {
+		return r.editor.View()
+	}
 	w := max(r.width-2, 0)
 	body := append(r.summary(w), "")
 	body = append(body, strings.Split(r.vp.View(), "\n")...)
 	footer := scrollFooter(r.vp)
+	if r.have && len(r.res.VMs) > 0 {
+		footer = strings.TrimSpace(fmt.Sprintf("VM %d/%d  %s", r.cursor+1, len(r.res.VMs), footer))
+	}
 	title := "review: " + r.fromName + " → " + r.toName
 	return frame{styles: r.common.Styles, focused: true, title: title, footer: footer}.render(r.width, r.height, body)
 }
 
-// summary is the lines above the findings: totals, the profile and the request's state,
-// and the confirmation.
-func (r *ReviewView) summary(w int) []string {
-	st := r.common.Styles
-	n := len(r.keys)
-	var line1, line2, line3 string
-	if r.have {
-		blocked, mem := 0, int64(0)
-		for _, vm := range r.res.VMs {
-			if preflight.Blocked(r.res.Findings, vm.Key) {
-				blocked++
-			} else {
-				mem += int64(vm.MemoryMiB)
-			}
-		}
-		n = len(r.res.VMs)
-		bad := st.DetailValue
-		if blocked > 0 {
-			bad = st.DetailBad
-		}
-		line1 = st.DetailValue.Render(plural(n, "VM")) + st.DetailLabel.Render("  ") +
-			bad.Render(fmt.Sprintf("✗ %d blocked", blocked)) + st.DetailLabel.Render("  ") +
-			st.DetailValue.Render(fmt.Sprintf("%d can move", n-blocked)) + st.DetailLabel.Render("  memory to copy ") +
-			st.DetailValue.Render(gibBytes(mem<<20)+" GiB")
-	} else {
-		line1 = st.DetailValue.Render(plural(n, "VM"))
-	}
-	var state string
-	switch {
-	case r.loading && !r.have:
-		state = st.DetailLabel.Render(fmt.Sprintf("judging %s…", plural(n, "VM")))
-	case r.loading:
-		state = st.DetailLabel.Render("changed under the review: judging again…")
-	case r.err != nil:
-		state = st.DetailBad.Render("could not judge: " + sentence(r.err.Error()))
-	case r.rejudged:
-		state = st.DetailLabel.Render("re-judged " + r.judged.Format("15:04:05"))
-	default:
-		state = st.DetailLabel.Render("judged " + r.judged.Format("15:04:05"))
-	}
-	line2 = state
-	if r.have && r.res.Profile.Name != "" {
-		line2 = st.DetailLabel.Render("profile ") + st.DetailValue.Render(clean(r.res.Profile.Name)) + st.DetailLabel.Render("  ") + state
-	}
-	switch {
-	case r.confirming:
-		line3 = r.input.View()
-		if r.refusal != "" {
-			// The refusal stays in view while the operator types again.
-			line2 = st.DetailBad.Render(r.refusal)
-		}
-	case r.refusal != "":
-		line3 = st.DetailBad.Render(r.refusal)
-	case !r.common.KeyMap.ConfirmMove.Enabled():
-		line3 = st.DetailLabel.Render("read-only session: a viewer cannot start moves")
-	case r.movable() > 0:
-		h := r.common.KeyMap.ConfirmMove.Help()
-		line3 = st.DetailLabel.Render(fmt.Sprintf("%s starts moving the %s nothing blocks (you type %s to confirm)",
-			h.Key, plural(r.movable(), "VM"), clean(string(r.to))))
-	case r.have:
-		line3 = st.DetailBad.Render("nothing can move: every VM is blocked (a block cannot be overridden)")
-	}
-	return []string{fit(line1, w), fit(line2, w), fit(line3, w)}
-}
-
-// render lays the findings out for the viewport; it runs in Update (on an answer or a new
-// size), never in View.
+// render lays the VMs out for the viewport; it runs in Update (on an answer, a new size, a
+// cursor move, an acknowledgement), never in View.
 func (r *ReviewView) render() {
 	if r.rendered || r.vp.Width <= 0 {
 		return
 	}
 	r.rendered = true
 	if !r.have {
+		r.blocks = nil
 		r.vp.SetContent("")
 		return
 	}
-	r.vp.SetContent(strings.Join(reviewLines(r.common, r.res, r.vp.Width), "\n"))
-}
-
-// reviewLines lays a preflight result out in lines of w cells: the notes, the findings
-// about the whole selection under "ALL VMs", then each VM with its verdict and findings.
-func reviewLines(c Common, res preflight.Result, w int) []string {
-	st := c.Styles
-	var out []string
-	add := func(s string) { out = append(out, fit(s, w)) }
-	for _, n := range res.Notes {
-		lines := wrapWords(clean(n), max(w-2, 1))
-		for i, l := range lines {
-			prefix := "  "
-			if i == 0 {
-				prefix = "ℹ "
-			}
-			add(st.DetailLabel.Render(prefix + l))
-		}
-	}
-	finding := func(f preflight.Finding) {
-		glyph, style := severityGlyph(c, f.Severity)
-		head := glyph + " " + clean(f.Code)
-		lines := wrapWords(clean(head+"  "+f.Message), max(w-2, 1))
-		for i, l := range lines {
-			if i == 0 && strings.HasPrefix(l, head) {
-				add("  " + style.Render(head) + st.DetailValue.Render(strings.TrimPrefix(l, head)))
-				continue
-			}
-			add("  " + st.DetailValue.Render(l))
-		}
-		if f.Remedy != "" {
-			for i, l := range wrapWords(clean(f.Remedy), max(w-6, 1)) {
-				prefix := "      "
-				if i == 0 {
-					prefix = "    → "
-				}
-				add(st.DetailLabel.Render(prefix + l))
-			}
-		}
-	}
-	var all []preflight.Finding
-	byVM := map[model.VMKey][]preflight.Finding{}
-	for _, f := range res.Findings {
-		if f.VM == (model.VMKey{}) {
-			all = append(all, f)
-		} else {
-			byVM[f.VM] = append(byVM[f.VM], f)
-		}
-	}
-	if len(all) > 0 {
-		if len(out) > 0 {
-			out = append(out, "")
-		}
-		add(st.DetailHeading.Render("ALL VMs") + st.DetailLabel.Render(fmt.Sprintf("  %s", plural(len(all), "finding"))))
-		for _, f := range all {
-			finding(f)
-		}
-	}
-	for _, vm := range res.VMs {
-		if len(out) > 0 {
-			out = append(out, "")
-		}
-		fs := byVM[vm.Key]
-		var verdict string
-		var style lipgloss.Style
-		switch {
-		case preflight.Blocked(res.Findings, vm.Key):
-			verdict, style = "✗ blocked", st.DetailBad
-		case preflight.Worst(append(append([]preflight.Finding(nil), all...), fs...)) == preflight.Warn:
-			verdict, style = "▲ warnings", st.DetailWarn
-		default:
-			verdict, style = "● clear", st.DetailValue
-		}
-		name := cut(clean(vm.Name), max(w-lipgloss.Width(verdict)-2, 1))
-		add(st.DetailHeading.Render(name) + "  " + style.Render(verdict))
-		for _, f := range fs {
-			finding(f)
-		}
-	}
-	return out
-}
-
-// severityGlyph is how a severity shows: ✗ blocks, ▲ warns, ● informs.
-func severityGlyph(c Common, s preflight.Severity) (string, lipgloss.Style) {
-	st := c.Styles
-	switch s {
-	case preflight.Block:
-		return "✗", st.DetailBad
-	case preflight.Warn:
-		return "▲", st.DetailWarn
-	}
-	return "●", st.DetailLabel
+	lines, blocks := r.reviewLines(r.vp.Width)
+	r.blocks = blocks
+	r.vp.SetContent(strings.Join(lines, "\n"))
 }

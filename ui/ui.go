@@ -34,9 +34,10 @@ type Engine interface {
 	ReconnectSite(ctx context.Context, who model.Operator, site model.SiteID) error
 	// Details reads a VM's devices and snapshots from its vCenter (or a cache).
 	Details(ctx context.Context, who model.Operator, key model.VMKey) (model.VMDetails, error)
-	// Preflight judges, as who, moving the VMs (all of one site) to the site to, under the
-	// named vMotion profile ("": the engine's choice). It reads details from the vCenter.
-	Preflight(ctx context.Context, who model.Operator, keys []model.VMKey, to model.SiteID, profile string) (preflight.Result, error)
+	// Preflight judges, as who, moving the request's VMs (all of one site) to its target
+	// site, under its vMotion profile ("": the engine's choice) and with the operator's
+	// choices of targets. It reads details from the vCenter.
+	Preflight(ctx context.Context, who model.Operator, req preflight.Request) (preflight.Result, error)
 }
 
 // The smallest terminal the console draws in, and the width from which the fabric pane gets

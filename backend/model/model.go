@@ -70,6 +70,11 @@ type VM struct {
 	ChangeVersion string `json:"change_version,omitempty"`
 	// Snapshots is the number of root snapshots (0: none); details give the whole tree.
 	Snapshots int `json:"root_snapshots,omitempty"`
+	// MinEVCMode is runtime.minRequiredEVCModeKey: the EVC baseline of the CPU features the
+	// running VM was powered on with ("intel-icelake"). It moves with the VM and changes only
+	// at a power cycle, so it, not the cluster's mode, says what a target must offer. "" when
+	// vCenter does not say (powered off, or an old vCenter).
+	MinEVCMode string `json:"min_evc_mode,omitempty"`
 
 	HostRef       Ref   `json:"host_ref"`
 	ClusterRef    Ref   `json:"cluster_ref"` // zero on a standalone host
@@ -96,6 +101,14 @@ type Host struct {
 	MemoryMiB     int64  `json:"memory_mib"`             // total
 	CPUUsedMhz    int64  `json:"cpu_used_mhz"`
 	MemoryUsedMiB int64  `json:"memory_used_mib"`
+	// ESXiVersion is config.product.version ("8.0.2"); MaxHWVersion the newest virtual
+	// hardware version that ESXi runs (21 for vmx-21; 0 when unknown).
+	ESXiVersion  string `json:"esxi_version,omitempty"`
+	MaxHWVersion int    `json:"max_hw_version,omitempty"`
+	// VMotionNetwork is the port group of the host's vMotion VMkernel adapter and
+	// VMotionVLAN its VLAN (0: unknown, or no vMotion adapter).
+	VMotionNetwork string `json:"vmotion_network,omitempty"`
+	VMotionVLAN    int    `json:"vmotion_vlan,omitempty"`
 }
 
 // Cluster is one vSphere cluster.
@@ -119,6 +132,9 @@ type Datastore struct {
 	FreeB      int64  `json:"free_bytes"`
 	Accessible bool   `json:"accessible"`
 	Hosts      []Ref  `json:"hosts"` // hosts that mount it, sorted by value
+	// URL is summary.url ("ds:///vmfs/volumes/5f1e.../"): two vCenters' datastores with the
+	// same URL are the same storage, mounted at both sites.
+	URL string `json:"url,omitempty"`
 }
 
 // PortGroup is a network a VM can attach to: a distributed port group or a standard network.
@@ -247,26 +263,36 @@ func SortVMs(vms []VM) {
 	})
 }
 
-// VLANsInUse is the sorted union of the VLANs of every VM of the given sites.
+// VLANsInUse is the sorted union of the VLANs of every VM of the given sites and of their
+// hosts' vMotion networks.
 func VLANsInUse(sites []SiteSnapshot) []int {
 	var seen [4096]bool // VLAN IDs are 1-4094; anything else goes to the map
 	var odd map[int]bool
 	n := 0
+	add := func(id int) {
+		if id >= 0 && id < len(seen) {
+			if !seen[id] {
+				seen[id] = true
+				n++
+			}
+			return
+		}
+		if odd == nil {
+			odd = map[int]bool{}
+		}
+		odd[id] = true
+	}
 	for i := range sites {
 		vms := sites[i].VMs
 		for j := range vms {
 			for _, id := range vms[j].VLANs {
-				if id >= 0 && id < len(seen) {
-					if !seen[id] {
-						seen[id] = true
-						n++
-					}
-					continue
-				}
-				if odd == nil {
-					odd = map[int]bool{}
-				}
-				odd[id] = true
+				add(id)
+			}
+		}
+		// The vMotion network crosses the DCI too.
+		for _, h := range sites[i].Hosts {
+			if h.VMotionVLAN > 0 {
+				add(h.VMotionVLAN)
 			}
 		}
 	}

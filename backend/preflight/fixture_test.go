@@ -69,11 +69,12 @@ func targetSite() model.SiteSnapshot {
 	}
 }
 
-// rawHealth is a healthy DCI, not yet judged: two DCI edges whose trunks carry 120 and 130,
-// VLAN 300 local to each site, 4 ms round trip.
+// rawHealth is a healthy DCI, not yet judged: two DCI edges whose trunks (2 × 10 Gbps, 1.2
+// Gbps used) carry 120 and 130, VLAN 300 local to each site, 4 ms round trip.
 func rawHealth() fabric.Health {
 	trunk := func(sw, site string) fabric.Trunk {
 		return fabric.Trunk{Switch: sw, Site: site, Interface: "port-channel10", Up: true, Status: "trunking", MTU: 9216,
+			CapacityMbps: 20000, UsedMbps: 1200,
 			Members:    []fabric.Member{{Name: "Ethernet3/1", Up: true, State: "bundled", MTU: 9216}, {Name: "Ethernet3/2", Up: true, State: "bundled", MTU: 9216}},
 			Allowed:    []int{120, 130},
 			Forwarding: []int{120, 130}}

@@ -1,6 +1,9 @@
 package preflight
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vmcross/vmcross/backend/model"
@@ -146,8 +149,84 @@ func TestMapDatastorePrecedence(t *testing.T) {
 func TestMapVMsKeepsOrder(t *testing.T) {
 	in := baseInput()
 	a, b := cleanVM("vm-1", "web-01").VM, cleanVM("vm-2", "web-02").VM
-	ts := MapVMs(in.Source, in.Target, in.Mapping, []model.VM{b, a})
+	ts := MapVMs(in.Source, in.Target, in.Mapping, []model.VM{b, a}, nil)
 	if len(ts) != 2 || ts[0].VM != b.Key || ts[1].VM != a.Key {
 		t.Fatalf("MapVMs order: %+v", ts)
+	}
+}
+
+func TestMapDatastoreByURL(t *testing.T) {
+	in := baseInput()
+	vm := cleanVM("vm-1", "web-01").VM
+	// The same storage under another name at B: same URL.
+	in.Source.Datastores[0].URL = "ds:///vmfs/volumes/nfs-metro/"
+	in.Target.Datastores[0].Name = "metro-at-b"
+	in.Target.Datastores[0].URL = "ds:///vmfs/volumes/nfs-metro/"
+	if d := MapVM(in.Source, in.Target, in.Mapping, vm).Datastores[0]; d.Target != "metro-at-b" || d.How != ByURL || !d.Shared {
+		t.Errorf("same URL, other name: %+v, want metro-at-b by url, shared", d)
+	}
+	// The same name but another URL is other storage: the disks move.
+	in.Target.Datastores[0].Name = "shared-ds"
+	in.Target.Datastores[0].URL = "ds:///vmfs/volumes/elsewhere/"
+	if d := MapVM(in.Source, in.Target, in.Mapping, vm).Datastores[0]; d.Target != "shared-ds" || d.How != ByName || d.Shared {
+		t.Errorf("same name, other URL: %+v, want shared-ds by name, not shared", d)
+	}
+}
+
+func TestMapOverrides(t *testing.T) {
+	in := baseInput()
+	in.Target.PortGroups = append(in.Target.PortGroups, pg("dvportgroup-14", "vm-120-b", 120))
+	vm := cleanVM("vm-1", "web-01").VM
+	over := map[model.VMKey]Override{vm.Key: {Host: "sjc-esx-11", Datastore: "sjc-local", Networks: map[string]string{"vm-120": "vm-120-b"}}}
+	got := MapVMs(in.Source, in.Target, in.Mapping, []model.VM{vm}, over)[0]
+	if got.Cluster.Target != "sjc-old" || got.Cluster.How != ByOperator {
+		t.Errorf("a chosen host brings its cluster: %+v", got.Cluster)
+	}
+	if got.Host.Target != "sjc-esx-11" || got.Host.How != ByOperator {
+		t.Errorf("host = %+v", got.Host)
+	}
+	// sjc-local is mounted by sjc-esx-01 only, not in sjc-old: refused, with why.
+	if d := got.Datastores[0]; d.Found() || !strings.Contains(d.Why, "not mounted") {
+		t.Errorf("datastore not mounted in the chosen cluster: %+v", d)
+	}
+	if n := got.Networks[0]; n.Target != "vm-120-b" || n.How != ByOperator {
+		t.Errorf("network = %+v", n)
+	}
+
+	over[vm.Key] = Override{Cluster: "sjc-prod", Datastore: "sjc-local"}
+	got = MapVMs(in.Source, in.Target, in.Mapping, []model.VM{vm}, over)[0]
+	if d := got.Datastores[0]; d.Target != "sjc-local" || d.How != ByOperator || d.Shared {
+		t.Errorf("storage moved by choice: %+v", d)
+	}
+	if h := got.Host; h.Target != "sjc-esx-01" || h.How != ByLoad {
+		t.Errorf("host chosen by load in sjc-prod: %+v", h)
+	}
+
+	over[vm.Key] = Override{Cluster: "nope", Host: "sjc-esx-99"}
+	got = MapVMs(in.Source, in.Target, in.Mapping, []model.VM{vm}, over)[0]
+	if got.Cluster.Found() || !strings.Contains(got.Cluster.Why, "nope") || got.Host.Found() {
+		t.Errorf("unknown cluster: %+v / %+v", got.Cluster, got.Host)
+	}
+}
+
+func TestMapSpreadsHostsByMemory(t *testing.T) {
+	in := baseInput()
+	h2 := host("host-32", "sjc-esx-02", "domain-c31")
+	h2.MemoryUsedMiB = 64 << 10 // 64 GiB less free than sjc-esx-01
+	in.Target.Hosts = append(in.Target.Hosts, h2)
+	var vms []model.VM
+	for i := range 4 {
+		vm := cleanVM(fmt.Sprintf("vm-%d", i), fmt.Sprintf("big-%d", i)).VM
+		vm.MemoryMiB = 48 << 10
+		vms = append(vms, vm)
+	}
+	var got []string
+	for _, t := range MapVMs(in.Source, in.Target, in.Mapping, vms, nil) {
+		got = append(got, t.Host.Target)
+	}
+	// 512 vs 448 GiB free: the first two go to esx-01 (512, then 464 > 448), then esx-02.
+	want := []string{"sjc-esx-01", "sjc-esx-01", "sjc-esx-02", "sjc-esx-01"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("hosts = %q, want %q", got, want)
 	}
 }

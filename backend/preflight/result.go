@@ -11,6 +11,12 @@ type Result struct {
 	VMs      []model.VM
 	Targets  []Target
 	Findings []Finding
+	// Estimates are, per VM in the order of VMs, what its move sends across the DCI and how
+	// long that takes; Totals sum them up over the VMs nothing blocks.
+	Estimates []Estimate
+	Totals    Totals
+	// Overrides are the operator's choices the targets were chosen with.
+	Overrides map[model.VMKey]Override
 	// Notes say what preflight could not ask: vcsim has no CheckRelocate_Task or
 	// QueryVMotionCompatibility_Task, which a real vCenter's answers would add to.
 	Notes []string

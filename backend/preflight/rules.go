@@ -32,6 +32,8 @@ const (
 	CodeDCIErrorsRising     = "DCI_ERRORS_RISING"
 	CodeVLANNotExtended     = "VLAN_NOT_EXTENDED"
 	CodeVLANUnverified      = "VLAN_UNVERIFIED"
+	CodeVMotionVLAN         = "VMOTION_VLAN_NOT_EXTENDED"
+	CodeBandwidthLow        = "BANDWIDTH_LOW"
 	// From vCenter.
 	CodeSiteUnreachable    = "SITE_UNREACHABLE"
 	CodeDetailsMissing     = "DETAILS_MISSING"
@@ -49,7 +51,11 @@ const (
 	CodeSnapshots          = "SNAPSHOTS"
 	CodeTargetCapacity     = "TARGET_CAPACITY"
 	CodeHostConcurrency    = "HOST_CONCURRENCY"
-	CodePoweredOff         = "POWERED_OFF"
+	CodeHWVersion          = "HW_VERSION_UNSUPPORTED"
+	// CodeVCenterCheck is what vCenter's own CheckRelocate_Task raised (an error blocks, a
+	// warning warns); the engine asks it, not Check.
+	CodeVCenterCheck = "VCENTER_CHECK"
+	CodePoweredOff   = "POWERED_OFF"
 )
 
 // Finding is one thing preflight says about a move.
@@ -137,6 +143,8 @@ func table() []rule {
 		sel(CodeOTVAdjacencyDown, Block, "an OTV edge has no adjacency: no VLAN is extended", otvDown),
 		sel(CodeRTTOverBudget, Block, "the DCI round trip is above the profile's maximum", rttOverBudget),
 		sel(CodeRTTUnknown, Warn, "the DCI round trip is not measured", rttUnknown),
+		sel(CodeVMotionVLAN, Block, "the vMotion network is not one VLAN carried across the DCI (profiles that need it)", vmotionVLANNotExtended),
+		sel(CodeBandwidthLow, Block, "the DCI has less bandwidth free than one vMotion needs (block), or than the selection's moves side by side (info)", bandwidthLow),
 		sel(CodeMTULow, Warn, "a DCI trunk's MTU is below jumbo frames", mtuLow),
 		sel(CodeDCIErrorsRising, Warn, "a DCI link is taking CRC or input errors", errorsRising),
 		sel(CodeFabricNotConfigured, Warn, "no DCI switches are configured: nothing vouches for the DCI", fabricNotConfigured),
@@ -150,6 +158,7 @@ func table() []rule {
 		vm(CodeClusterMissing, Block, "no target cluster for the VM", clusterMissing),
 		vm(CodeVMotionDisabled, Block, "no usable vMotion host at the source or in the target cluster", vmotionDisabled),
 		vm(CodeCPUEVCMismatch, Block, "the target cluster's CPUs cannot run what the VM sees (vendor or EVC baseline)", cpuMismatch),
+		vm(CodeHWVersion, Block, "the VM's virtual hardware version is too old for ESXi, or newer than the target hosts run", hwVersionUnsupported),
 		vm(CodeVLANNotExtended, Block, "a VM's VLAN is not carried end to end (local VLANs included)", vlanNotExtended),
 		vm(CodeVLANUnverified, Warn, "a VM's VLAN cannot be checked on the DCI", vlanUnverified),
 		vm(CodePortGroupMissing, Block, "no target port group for a VM's network", portGroupMissing),
@@ -166,6 +175,7 @@ func table() []rule {
 // run is one Check: the input and its indexes.
 type run struct {
 	in        *Input
+	vms       []vmRun // the selected VMs with their targets
 	mp        *mapper
 	targetVMs map[string]bool // names of the target site's VMs
 }
@@ -193,10 +203,11 @@ func Check(in Input) []Finding {
 		s := &in.VMs[i]
 		t, ok := in.Targets[s.VM.Key]
 		if !ok {
-			t = r.mp.target(s.VM)
+			t = r.mp.target(s.VM, Override{})
 		}
 		vms[i] = vmRun{vm: &s.VM, d: s.Details, t: t}
 	}
+	r.vms = vms
 	var out []Finding
 	for _, ru := range table() {
 		fill := func(fs []Finding, v *vmRun) {
@@ -219,6 +230,13 @@ func Check(in Input) []Finding {
 			fill(ru.vm(r, &vms[i]), &vms[i])
 		}
 	}
+	sortFindings(out)
+	return out
+}
+
+// Merge adds findings from elsewhere (vCenter's own checks) to Check's, in Check's order.
+func Merge(fs, more []Finding) []Finding {
+	out := append(append(make([]Finding, 0, len(fs)+len(more)), fs...), more...)
 	sortFindings(out)
 	return out
 }

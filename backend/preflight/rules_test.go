@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -182,6 +183,60 @@ func TestRules(t *testing.T) {
 		}, []string{"warn DETAILS_MISSING vm web-01 [web-01]", "warn SNAPSHOTS vm web-01 [web-01]"}},
 		{"DETAILS_STALE", func(in *Input, s *Selected) { s.VM.ChangeVersion = "v2" },
 			[]string{"warn DETAILS_STALE vm web-01 [web-01]"}},
+		{"HW_VERSION_UNSUPPORTED: version 3", func(in *Input, s *Selected) { s.VM.HWVersion = "vmx-03" },
+			[]string{"block HW_VERSION_UNSUPPORTED vm web-01 [web-01]"}},
+		{"HW_VERSION_UNSUPPORTED: newer than the target hosts run", func(in *Input, s *Selected) {
+			s.VM.HWVersion = "vmx-21"
+			in.Target.Hosts[0].MaxHWVersion, in.Target.Hosts[0].ESXiVersion = 19, "7.0.3"
+		}, []string{"block HW_VERSION_UNSUPPORTED host sjc-esx-01 [web-01]"}},
+		{"HW_VERSION: the target hosts run it", func(in *Input, s *Selected) {
+			s.VM.HWVersion = "vmx-19"
+			in.Target.Hosts[0].MaxHWVersion = 21
+		}, nil},
+		{"CPU_EVC_MISMATCH: the VM's own baseline beats its cluster's", func(in *Input, s *Selected) {
+			s.VM.MinEVCMode = "intel-sapphirerapids" // powered on in a newer cluster, moved here since
+		}, []string{"block CPU_EVC_MISMATCH cluster sjc-prod [web-01]"}},
+		{"CPU_EVC: a VM powered on at an older baseline fits an older cluster", func(in *Input, s *Selected) {
+			in.Source.Clusters[0].EVCMode = "intel-sapphirerapids"
+			s.VM.MinEVCMode = "intel-icelake"
+		}, nil},
+		{"VMOTION_VLAN_NOT_EXTENDED: not carried (metro)", func(in *Input, s *Selected) {
+			in.Profile, _ = ProfileByName(ProfileMetro)
+			in.Source.Hosts[0].VMotionVLAN, in.Target.Hosts[0].VMotionVLAN = 200, 200
+			in.Fabric.VLANs = slices.Insert(in.Fabric.VLANs, 2, fabric.VLANStatus{ID: 200, Reasons: []string{"not allowed on mia-dci-01 port-channel10"}})
+		}, []string{"block VMOTION_VLAN_NOT_EXTENDED vlan 200 []"}},
+		{"VMOTION_VLAN_NOT_EXTENDED: two VLANs (reference-2009)", func(in *Input, s *Selected) {
+			in.Profile, _ = ProfileByName(ProfileReference2009)
+			in.Source.Hosts[0].VMotionVLAN, in.Target.Hosts[0].VMotionVLAN = 120, 130
+		}, []string{"block VMOTION_VLAN_NOT_EXTENDED vmotion network []"}},
+		{"VMOTION_VLAN: long-distance may route vMotion", func(in *Input, s *Selected) {
+			in.Source.Hosts[0].VMotionVLAN, in.Target.Hosts[0].VMotionVLAN = 120, 130
+		}, nil},
+		{"VMOTION_VLAN: one carried VLAN is fine (metro)", func(in *Input, s *Selected) {
+			in.Profile, _ = ProfileByName(ProfileMetro)
+			in.Source.Hosts[0].VMotionVLAN, in.Target.Hosts[0].VMotionVLAN = 120, 120
+		}, nil},
+		{"BANDWIDTH_LOW: less free than one vMotion needs (reference-2009)", func(in *Input, s *Selected) {
+			in.Profile, _ = ProfileByName(ProfileReference2009)
+			for i := range in.Fabric.Trunks {
+				in.Fabric.Trunks[i].CapacityMbps, in.Fabric.Trunks[i].UsedMbps = 1000, 500 // 500 free < 622
+			}
+		}, []string{"block BANDWIDTH_LOW dci []"}},
+		{"BANDWIDTH: enough for one vMotion", func(in *Input, s *Selected) {
+			for i := range in.Fabric.Trunks {
+				in.Fabric.Trunks[i].CapacityMbps, in.Fabric.Trunks[i].UsedMbps = 1000, 500 // 500 free > 250
+			}
+		}, nil},
+		{"BANDWIDTH: not measured says nothing", func(in *Input, s *Selected) {
+			for i := range in.Fabric.Trunks {
+				in.Fabric.Trunks[i].CapacityMbps, in.Fabric.Trunks[i].UsedMbps = 0, 0
+			}
+		}, nil},
+		{"VMOTION_VLAN: a cold migration does not use it", func(in *Input, s *Selected) {
+			in.Profile, _ = ProfileByName(ProfileMetro)
+			in.Source.Hosts[0].VMotionVLAN, in.Target.Hosts[0].VMotionVLAN = 120, 130
+			s.VM.Power = model.PoweredOff
+		}, []string{"info POWERED_OFF vm web-01 [web-01]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,5 +399,28 @@ func TestEveryFindingIsComplete(t *testing.T) {
 		case (r.Scope == ScopeVM) != (f.VMName != ""):
 			t.Errorf("%s: scope %s but VM %q", f.Code, r.Scope, f.VMName)
 		}
+	}
+}
+
+func TestBandwidthQueues(t *testing.T) {
+	var vms []Selected
+	for i := range 3 {
+		vms = append(vms, cleanVM(fmt.Sprintf("vm-%d", i), fmt.Sprintf("web-%02d", i)))
+	}
+	in := baseInput(vms...)
+	for i := range in.Fabric.Trunks {
+		in.Fabric.Trunks[i].CapacityMbps, in.Fabric.Trunks[i].UsedMbps = 1000, 400 // 600 free: 2 at 250
+	}
+	fs := Check(judged(in))
+	if got, want := summary(fs), []string{"info BANDWIDTH_LOW dci []"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for _, w := range []string{"600 Mbps free", "2 vMotions at once", "3 running VMs"} {
+		if !strings.Contains(fs[0].Message, w) {
+			t.Errorf("message %q lacks %q", fs[0].Message, w)
+		}
+	}
+	if fs := Check(judged(baseInput(vms[:2]...))); len(fs) != 0 {
+		t.Fatalf("two VMs on 18.8 Gbps: want nothing, got %q", summary(fs))
 	}
 }

@@ -219,10 +219,18 @@ func levelOf(vendor, mode string) cpuLevel {
 	return l
 }
 
-// sourceLevel is the CPU the VM sees: its cluster's EVC baseline, else its host's full
-// feature set (its highest EVC mode).
+// sourceLevel is the CPU the VM sees: the baseline it was powered on with
+// (runtime.minRequiredEVCModeKey) when vCenter says, else its cluster's EVC baseline, else
+// its host's full feature set (its highest EVC mode).
 func (r *run) sourceLevel(vm *model.VM) cpuLevel {
 	h, hok := r.mp.src.hostByRef[vm.HostRef.Value]
+	if vm.MinEVCMode != "" {
+		l := levelOf("", vm.MinEVCMode)
+		if l.vendor == "" && hok {
+			l.vendor = strings.ToLower(h.CPUVendor)
+		}
+		return l
+	}
 	if c, ok := r.mp.src.clusterByRef[vm.ClusterRef.Value]; ok && c.EVCMode != "" {
 		l := levelOf("", c.EVCMode)
 		if l.vendor == "" && hok {

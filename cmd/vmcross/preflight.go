@@ -99,7 +99,7 @@ func runPreflight(ctx context.Context, src *sourceFlags, f *preflightFlags, out,
 	if err != nil {
 		return err
 	}
-	res, err := eng.Preflight(ctx, model.LocalOperator("cli"), keys, to, f.profile)
+	res, err := eng.Preflight(ctx, model.LocalOperator("cli"), preflight.Request{VMs: keys, To: to, Profile: f.profile})
 	if err != nil {
 		return err
 	}
@@ -180,6 +180,17 @@ type preflightJSON struct {
 	VMs      []string            `json:"vms"`
 	Findings []preflight.Finding `json:"findings"`
 	Notes    []string            `json:"notes,omitempty"`
+	// Targets say where each VM would go (cluster, host, datastores, port groups) and
+	// Estimates what its move sends; Totals sum up what can move.
+	Targets   []preflightTargetJSON `json:"targets"`
+	Totals    preflight.Totals      `json:"totals"`
+	Estimates []preflight.Estimate  `json:"estimates"`
+}
+
+// preflightTargetJSON is one VM's target, named.
+type preflightTargetJSON struct {
+	VM string `json:"vm"`
+	preflight.Target
 }
 
 func writePreflightJSON(w io.Writer, res preflight.Result) error {
@@ -188,10 +199,18 @@ func writePreflightJSON(w io.Writer, res preflight.Result) error {
 	if j.Findings == nil {
 		j.Findings = []preflight.Finding{}
 	}
-	for _, vm := range res.VMs {
+	j.Totals, j.Estimates = res.Totals, res.Estimates
+	if j.Estimates == nil {
+		j.Estimates = []preflight.Estimate{}
+	}
+	j.Targets = []preflightTargetJSON{}
+	for i, vm := range res.VMs {
 		j.VMs = append(j.VMs, vm.Name)
 		if preflight.Blocked(res.Findings, vm.Key) {
 			j.Blocked = append(j.Blocked, vm.Name)
+		}
+		if i < len(res.Targets) {
+			j.Targets = append(j.Targets, preflightTargetJSON{VM: vm.Name, Target: res.Targets[i]})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -206,8 +225,10 @@ func writePreflightTable(w io.Writer, res preflight.Result) error {
 			blocked++
 		}
 	}
-	fmt.Fprintf(w, "Preflight: %d VMs from %s to %s, profile %s: %d blocked, %d can move\n\n",
+	fmt.Fprintf(w, "Preflight: %d VMs from %s to %s, profile %s: %d blocked, %d can move\n",
 		len(res.VMs), res.From, res.To, res.Profile.Name, blocked, len(res.VMs)-blocked)
+	fmt.Fprintln(w, preflightTotalsLine(res.Totals))
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VM\tSEVERITY\tCODE\tMESSAGE\tREMEDY")
 	for _, f := range res.Findings {
@@ -224,4 +245,34 @@ func writePreflightTable(w io.Writer, res preflight.Result) error {
 		fmt.Fprintln(w, "\nnote:", n)
 	}
 	return nil
+}
+
+// preflightTotalsLine says what the movable VMs send across the DCI and about how long it
+// takes: "To copy: 8.0 GiB memory, 40 GiB disk; at 18.8 Gbps free on the DCI: about 23s".
+func preflightTotalsLine(t preflight.Totals) string {
+	disk := humanBytes(t.DiskB) + " disk"
+	if t.DiskUnknown > 0 {
+		disk += fmt.Sprintf(" (+ %d VMs' disks unknown)", t.DiskUnknown)
+	}
+	bw := fmt.Sprintf("%s free on the DCI", humanMbps(t.BandwidthMbps))
+	if !t.BandwidthMeasured {
+		bw = fmt.Sprintf("%s (the profile's minimum; the DCI's bandwidth is not measured)", humanMbps(t.BandwidthMbps))
+	}
+	return fmt.Sprintf("To copy: %s memory, %s; at %s: about %s (first pre-copy pass; memory the guests dirty meanwhile adds to it)",
+		humanBytes(t.MemoryB), disk, bw, t.Duration)
+}
+
+func humanBytes(b int64) string {
+	g := float64(b) / (1 << 30)
+	if g < 10 {
+		return fmt.Sprintf("%.1f GiB", g)
+	}
+	return fmt.Sprintf("%.0f GiB", g)
+}
+
+func humanMbps(n int64) string {
+	if n >= 1000 {
+		return fmt.Sprintf("%.1f Gbps", float64(n)/1000)
+	}
+	return fmt.Sprintf("%d Mbps", n)
 }

@@ -51,6 +51,7 @@ type source struct {
 // switches are configured. The caller starts and closes it.
 func (s *source) engine() *backend.Engine {
 	eng := backend.NewEngine(s.specs)
+	eng.SetSimulated(s.lab != nil)
 	if s.cfg != nil {
 		m := s.cfg.Mapping
 		eng.SetMapping(preflight.Mapping{Clusters: m.Clusters, Datastores: m.Datastores, PortGroups: m.PortGroups})
