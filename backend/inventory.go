@@ -2,8 +2,10 @@ package backend
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -25,7 +27,7 @@ var (
 			"name", "runtime.powerState", "runtime.host", "summary.config.numCpu",
 			"summary.config.memorySizeMB", "summary.config.template", "network", "datastore",
 			"config.changeVersion", "config.instanceUuid", "config.version",
-			"resourcePool", "parent", "rootSnapshot",
+			"resourcePool", "parent", "rootSnapshot", "runtime.minRequiredEVCModeKey",
 		}},
 		{Type: "HostSystem", PathSet: []string{
 			"name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode",
@@ -33,6 +35,9 @@ var (
 			"summary.hardware.cpuModel", "summary.hardware.cpuMhz", "summary.hardware.numCpuCores",
 			"summary.hardware.memorySize",
 			"summary.quickStats.overallCpuUsage", "summary.quickStats.overallMemoryUsage",
+			// The ESXi version, and the vMotion VMkernel adapter: which adapters carry vMotion,
+			// and each adapter's port group.
+			"config.product.version", "config.virtualNicManagerInfo.netConfig", "config.network.vnic",
 		}},
 		{Type: "ClusterComputeResource", PathSet: []string{"name", "summary"}},
 		{Type: "Network", PathSet: []string{"name"}},
@@ -40,6 +45,7 @@ var (
 		{Type: "DistributedVirtualSwitch", PathSet: []string{"name"}},
 		{Type: "Datastore", PathSet: []string{
 			"name", "summary.type", "summary.capacity", "summary.freeSpace", "summary.accessible", "host",
+			"summary.url",
 		}},
 	}
 )
@@ -59,6 +65,7 @@ type rawVM struct {
 	pool          types.ManagedObjectReference
 	folder        types.ManagedObjectReference
 	rootSnapshots int
+	minEVC        string
 }
 
 type rawHost struct {
@@ -75,6 +82,17 @@ type rawHost struct {
 	memBytes    int64
 	cpuUsedMhz  int32
 	memUsedMiB  int32
+	esxi        string    // config.product.version
+	vmotionNICs []hostNIC // the adapters selected for vMotion, as netConfig describes them
+	nics        []hostNIC // config.network.vnic
+}
+
+// hostNIC is what the inventory keeps of a VMkernel adapter.
+type hostNIC struct {
+	device      string // "vmk1"
+	dvPortgroup string // the distributed port group's key (its MoRef value), or ""
+	portgroup   string // the standard port group's name, or ""
+	netStack    string // the TCP/IP stack: "defaultTcpipStack", "vmotion", ...
 }
 
 type rawCluster struct {
@@ -96,6 +114,7 @@ type rawDatastore struct {
 	free       int64
 	accessible bool
 	hosts      []model.Ref // mounted and accessible, sorted by value
+	url        string
 }
 
 // siteInventory is one published picture of a site's inventory. Its slices and their
@@ -423,6 +442,8 @@ func (vm *rawVM) set(c types.PropertyChange) {
 		vm.folder = moref(c)
 	case "rootSnapshot":
 		vm.rootSnapshots = len(morefs(c))
+	case "runtime.minRequiredEVCModeKey":
+		vm.minEVC = str(c)
 	}
 }
 
@@ -461,6 +482,12 @@ func (h *rawHost) set(c types.PropertyChange) (shown bool) {
 		h.cpuUsedMhz = int32Val(c)
 	case "summary.quickStats.overallMemoryUsage":
 		h.memUsedMiB = int32Val(c)
+	case "config.product.version":
+		h.esxi = str(c)
+	case "config.virtualNicManagerInfo.netConfig":
+		h.vmotionNICs = vmotionNICs(c.Val)
+	case "config.network.vnic":
+		h.nics = hostNICs(c.Val)
 	}
 	return shown
 }
@@ -481,6 +508,8 @@ func (ds *rawDatastore) set(c types.PropertyChange) (shown bool) {
 		ds.accessible = boolVal(c)
 	case "host":
 		ds.hosts = mountedHosts(c.Val)
+	case "summary.url":
+		ds.url = str(c)
 	}
 	return shown
 }
@@ -514,7 +543,9 @@ func (inv *inventory) snapshot() (siteInventory, bool) {
 		model.SortVMs(out)
 		inv.view.VMs = out
 	}
-	if inv.hostsDirty {
+	// A host shows its vMotion port group's name and VLAN: a port group's change (or its
+	// arrival after the host's) builds the host list again, not the VMs.
+	if inv.hostsDirty || inv.networksDirty && inv.hostsShowNetworks() {
 		inv.view.Hosts = inv.hostList()
 	}
 	if inv.hostsDirty || inv.clustersDirty {
@@ -546,6 +577,7 @@ func (inv *inventory) resolve(ref string, raw *rawVM) model.VM {
 		HWVersion:     raw.hwVersion,
 		ChangeVersion: raw.changeVersion,
 		Snapshots:     raw.rootSnapshots,
+		MinEVCMode:    raw.minEVC,
 		PoolRef:       toRef(raw.pool),
 		FolderRef:     toRef(raw.folder),
 	}
@@ -613,7 +645,10 @@ func (inv *inventory) hostList() []model.Host {
 			MemoryMiB:     h.memBytes >> 20,
 			CPUUsedMhz:    int64(h.cpuUsedMhz),
 			MemoryUsedMiB: int64(h.memUsedMiB),
+			ESXiVersion:   h.esxi,
+			MaxHWVersion:  maxHWVersion(h.esxi),
 		}
+		host.VMotionNetwork, host.VMotionVLAN = inv.vmotionNetwork(h)
 		if h.parent.Type == "ClusterComputeResource" {
 			host.ClusterRef = toRef(h.parent)
 		}
@@ -677,12 +712,154 @@ func (inv *inventory) datastoreList() []model.Datastore {
 			FreeB:      ds.free,
 			Accessible: ds.accessible,
 			Hosts:      ds.hosts, // replaced, never modified, when the mounts change
+			URL:        ds.url,
 		})
 	}
 	slices.SortFunc(out, func(a, b model.Datastore) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
 	})
 	return out
+}
+
+// hostsShowNetworks says whether some host's vMotion adapter is on a port group.
+func (inv *inventory) hostsShowNetworks() bool {
+	for _, h := range inv.hosts {
+		if len(h.vmotionNICs) > 0 || len(h.nics) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// vmotionNetwork names the port group of the host's vMotion VMkernel adapter and its VLAN
+// (0: unknown, a standard port group, or no adapter). The adapter is the first, by device,
+// that netConfig selects for vMotion, else the first on the vMotion TCP/IP stack (which
+// carries vMotion without being selected). Its port group comes from config.network.vnic,
+// else from the netConfig's own copy of the adapter. A distributed port group's key is its
+// MoRef value, so it resolves against the port groups the inventory reads.
+func (inv *inventory) vmotionNetwork(h *rawHost) (string, int) {
+	var nic *hostNIC
+	for i := range h.vmotionNICs {
+		c := &h.vmotionNICs[i]
+		if nic == nil || c.device < nic.device {
+			nic = c
+		}
+	}
+	if nic != nil {
+		for i := range h.nics {
+			if h.nics[i].device == nic.device {
+				nic = &h.nics[i]
+				break
+			}
+		}
+	} else {
+		for i := range h.nics {
+			if c := &h.nics[i]; c.netStack == "vmotion" && (nic == nil || c.device < nic.device) {
+				nic = c
+			}
+		}
+	}
+	switch {
+	case nic == nil:
+		return "", 0
+	case nic.dvPortgroup != "":
+		if n := inv.networks[nic.dvPortgroup]; n != nil {
+			return n.name, n.vlan
+		}
+		return "", 0 // not (yet) known
+	default:
+		return nic.portgroup, 0 // a standard port group's VLAN is the host's to say
+	}
+}
+
+// maxHWVersion is the newest virtual hardware version an ESXi version runs (21 for 8.0.2),
+// or 0 when it is unknown. A release govmomi does not know ("8.0.3", "4.1") runs at least
+// what the newest known older release of its major version does.
+func maxHWVersion(version string) int {
+	major, minor, patch, ok := splitVersion(version)
+	if !ok {
+		return 0
+	}
+	for m := minor; m >= 0; m-- {
+		for p := patch; p >= 0; p-- {
+			if v, err := types.ParseESXiVersion(fmt.Sprintf("%d.%d.%d", major, m, p)); err == nil {
+				return int(v.HardwareVersion())
+			}
+		}
+		patch = 9
+	}
+	return 0
+}
+
+// splitVersion reads "8.0.2" (or "8.0", "8") as numbers.
+func splitVersion(s string) (major, minor, patch int, ok bool) {
+	parts := strings.Split(strings.TrimSpace(s), ".")
+	if len(parts) == 0 || len(parts) > 3 {
+		return 0, 0, 0, false
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || v > 99 {
+			return 0, 0, 0, false
+		}
+		n[i] = v
+	}
+	return n[0], n[1], n[2], true
+}
+
+// vmotionNICs lists the adapters a host's netConfig selects for vMotion. Values decoded
+// from SOAP arrive as ArrayOf... structs, values built in process as slices: accept both.
+func vmotionNICs(v any) []hostNIC {
+	var configs []types.VirtualNicManagerNetConfig
+	switch c := v.(type) {
+	case types.ArrayOfVirtualNicManagerNetConfig:
+		configs = c.VirtualNicManagerNetConfig
+	case []types.VirtualNicManagerNetConfig:
+		configs = c
+	}
+	var out []hostNIC
+	for _, c := range configs {
+		if c.NicType != string(types.HostVirtualNicManagerNicTypeVmotion) {
+			continue
+		}
+		for _, key := range c.SelectedVnic {
+			i := slices.IndexFunc(c.CandidateVnic, func(n types.HostVirtualNic) bool { return n.Key == key })
+			if i >= 0 {
+				out = append(out, nicOf(c.CandidateVnic[i]))
+				continue
+			}
+			// Only the key: "vmotion.key-vim.host.VirtualNic-vmk1".
+			if _, dev, ok := strings.Cut(key, "VirtualNic-"); ok && dev != "" {
+				out = append(out, hostNIC{device: dev})
+			}
+		}
+	}
+	return out
+}
+
+// hostNICs reads config.network.vnic.
+func hostNICs(v any) []hostNIC {
+	var nics []types.HostVirtualNic
+	switch n := v.(type) {
+	case types.ArrayOfHostVirtualNic:
+		nics = n.HostVirtualNic
+	case []types.HostVirtualNic:
+		nics = n
+	}
+	var out []hostNIC
+	for _, n := range nics {
+		out = append(out, nicOf(n))
+	}
+	return out
+}
+
+func nicOf(n types.HostVirtualNic) hostNIC {
+	nic := hostNIC{device: n.Device, portgroup: cmp.Or(n.Spec.Portgroup, n.Portgroup), netStack: n.Spec.NetStackInstanceKey}
+	if p := n.Spec.DistributedVirtualPort; p != nil && p.PortgroupKey != "" {
+		nic.dvPortgroup, nic.portgroup = p.PortgroupKey, ""
+	}
+	return nic
 }
 
 // cpuVendor names the CPU vendor ("intel", "amd") from the CPU model, or else from the EVC

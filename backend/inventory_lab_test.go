@@ -52,11 +52,45 @@ func TestLabInventoryReferences(t *testing.T) {
 		t.Errorf("web-01 has %d root snapshots", web.Snapshots)
 	}
 	b, _ := st.Site("site-b")
-	if webB, _ := lookup(st, "site-b", "web-01"); webB.InstanceUUID == web.InstanceUUID || webB.InstanceUUID == "" {
-		t.Errorf("web-01 has instance UUID %q at site-a and %q at site-b", web.InstanceUUID, webB.InstanceUUID)
+	if webB, _ := lookup(st, "site-b", "atl-web-01"); webB.InstanceUUID == web.InstanceUUID || webB.InstanceUUID == "" {
+		t.Errorf("instance UUIDs: web-01 at site-a %q, atl-web-01 at site-b %q", web.InstanceUUID, webB.InstanceUUID)
+	}
+	if r, _ := lookup(st, "site-b", "report-01"); r.InstanceUUID == "" || r.Power != model.PoweredOff || r.MinEVCMode != "" {
+		t.Errorf("site-b's report-01: %+v", r)
 	}
 	if len(b.Hosts) != 8 || len(a.Hosts) != 7 {
 		t.Errorf("%d hosts at site-a, %d at site-b; want 7 and 8", len(a.Hosts), len(b.Hosts))
+	}
+
+	// What preflight reads: the VM's EVC requirement, the stretched datastore's URL.
+	if web.MinEVCMode != "intel-icelake" {
+		t.Errorf("web-01 requires EVC %q", web.MinEVCMode)
+	}
+	if hana, _ := lookup(st, "site-b", "sap-hana-01"); hana.MinEVCMode != "intel-sapphirerapids" {
+		t.Errorf("sap-hana-01 requires EVC %q", hana.MinEVCMode)
+	}
+	metro := func(ss model.SiteSnapshot) model.Datastore {
+		for _, ds := range ss.Datastores {
+			if ds.Name == "nfs-metro-01" {
+				return ds
+			}
+		}
+		return model.Datastore{}
+	}
+	if ma, mb := metro(a), metro(b); ma.URL == "" || ma.URL != mb.URL || len(ma.Hosts) != len(a.Hosts) || len(mb.Hosts) != len(b.Hosts) {
+		t.Errorf("nfs-metro-01: %+v at site-a, %+v at site-b; want one URL, mounted everywhere", ma, mb)
+	}
+	urls := map[string]string{}
+	for _, ds := range a.Datastores {
+		urls[ds.URL] = ds.Name
+	}
+	for _, ds := range b.Datastores {
+		if name, ok := urls[ds.URL]; ok && ds.Name != "nfs-metro-01" {
+			t.Errorf("site-b's %s has the URL of site-a's %s", ds.Name, name)
+		}
+	}
+	if !slices.Contains(web.Datastores, "nfs-metro-01") {
+		t.Errorf("web-01 on %v", web.Datastores)
 	}
 }
 
@@ -67,9 +101,15 @@ func checkInventory(t *testing.T, ss model.SiteSnapshot, clusterNames []string, 
 		}
 	}
 	var names []string
+	clusterEVC := map[model.Ref]string{}
 	for _, c := range ss.Clusters {
 		names = append(names, c.Name)
-		if c.EVCMode != "intel-icelake" || c.CPUMhz <= 0 || c.MemoryMiB <= 0 || c.CPUUsedMhz <= 0 || c.MemoryUsedMiB <= 0 ||
+		clusterEVC[c.Ref] = c.EVCMode
+		want := "intel-icelake"
+		if c.Name == "B-02" {
+			want = "intel-sapphirerapids"
+		}
+		if c.EVCMode != want || c.CPUMhz <= 0 || c.MemoryMiB <= 0 || c.CPUUsedMhz <= 0 || c.MemoryUsedMiB <= 0 ||
 			c.Hosts < 3 || c.CPUUsedMhz >= c.CPUMhz {
 			t.Errorf("cluster %+v", c)
 		}
@@ -84,8 +124,10 @@ func checkInventory(t *testing.T, ss model.SiteSnapshot, clusterNames []string, 
 		names = append(names, h.Name)
 		perCluster[h.ClusterRef]++
 		if h.Ref.Type != "HostSystem" || h.ClusterRef.IsZero() || h.Connection != "connected" || h.Maintenance || !h.VMotion ||
-			h.CPUVendor != "intel" || !strings.Contains(h.CPUModel, "Xeon") || h.EVCMode != "intel-icelake" ||
-			h.MaxEVCMode != "intel-sapphirerapids" || h.CPUMhz != 2100*64 || h.MemoryMiB != 1<<20 || h.CPUUsedMhz <= 0 || h.MemoryUsedMiB <= 0 {
+			h.CPUVendor != "intel" || !strings.Contains(h.CPUModel, "Xeon") || h.EVCMode != clusterEVC[h.ClusterRef] ||
+			h.MaxEVCMode != "intel-sapphirerapids" || h.CPUMhz != 2100*64 || h.MemoryMiB != 1<<20 || h.CPUUsedMhz <= 0 || h.MemoryUsedMiB <= 0 ||
+			!strings.HasPrefix(h.ESXiVersion, "8.0.") || (h.MaxHWVersion != 20 && h.MaxHWVersion != 21) ||
+			h.VMotionNetwork != "VLAN200-vMotion" || h.VMotionVLAN != 200 {
 			t.Errorf("host %+v", h)
 		}
 	}
@@ -102,7 +144,7 @@ func checkInventory(t *testing.T, ss model.SiteSnapshot, clusterNames []string, 
 		names = append(names, ds.Name)
 		dsByRef[ds.Ref] = ds
 		if ds.Ref.Type != "Datastore" || (ds.Type != "VMFS" && ds.Type != "NFS") || ds.CapacityB <= 0 || ds.FreeB <= 0 ||
-			ds.FreeB > ds.CapacityB || !ds.Accessible || len(ds.Hosts) == 0 {
+			ds.FreeB > ds.CapacityB || !ds.Accessible || len(ds.Hosts) == 0 || ds.URL == "" {
 			t.Errorf("datastore %+v", ds)
 		}
 		for _, h := range ds.Hosts {
@@ -130,6 +172,9 @@ func checkInventory(t *testing.T, ss model.SiteSnapshot, clusterNames []string, 
 	}
 
 	for _, vm := range ss.VMs {
+		if on := vm.Power == model.PoweredOn; on != (vm.MinEVCMode != "") || on && vm.MinEVCMode != clusterEVC[vm.ClusterRef] {
+			t.Errorf("%s (%s, cluster %s) requires EVC %q", vm.Name, vm.Power, vm.Cluster, vm.MinEVCMode)
+		}
 		if vm.InstanceUUID == "" || !strings.HasPrefix(vm.HWVersion, "vmx-") || vm.ChangeVersion == "" ||
 			vm.PoolRef.Type != "ResourcePool" || vm.FolderRef.Type != "Folder" {
 			t.Errorf("%s: instance UUID %q, hardware %q, change version %q, pool %v, folder %v",

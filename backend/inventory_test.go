@@ -49,7 +49,7 @@ func TestInventoryResolves(t *testing.T) {
 			"datastore", refs(ref("Datastore", "ds-2"), ref("Datastore", "ds-1")), "summary.config.template", false,
 			"config.changeVersion", "2024-06-01T10:00:00Z", "config.instanceUuid", "5003a1b2-0000-4000-8000-000000000001",
 			"config.version", "vmx-19", "resourcePool", ref("ResourcePool", "resgroup-8"), "parent", ref("Folder", "group-v4"),
-			"rootSnapshot", refs(ref("VirtualMachineSnapshot", "snapshot-1"))),
+			"rootSnapshot", refs(ref("VirtualMachineSnapshot", "snapshot-1")), "runtime.minRequiredEVCModeKey", "intel-icelake"),
 		enter(ref("HostSystem", "host-1"), "name", "esx-a-01", "parent", ref("ClusterComputeResource", "c-1")),
 		enter(ref("ClusterComputeResource", "c-1"), "name", "A-01"),
 		enter(ref("DistributedVirtualPortgroup", "dvpg-120"), "name", "prod-120", "config.defaultPortConfig", vlanSetting(120)),
@@ -70,7 +70,7 @@ func TestInventoryResolves(t *testing.T) {
 		{Key: model.VMKey{Site: "site-a", MoRef: "vm-1"}, Name: "web-01", Power: model.PoweredOn, Host: "esx-a-01", Cluster: "A-01", CPU: 4, MemoryMiB: 8192,
 			VLANs: []int{120, 130}, Networks: []string{"VM Network", "prod-120", "prod-130"}, Datastores: []string{"ds-a-01", "ds-a-02"},
 			InstanceUUID: "5003a1b2-0000-4000-8000-000000000001", HWVersion: "vmx-19", ChangeVersion: "2024-06-01T10:00:00Z", Snapshots: 1,
-			HostRef: mref("HostSystem", "host-1"), ClusterRef: mref("ClusterComputeResource", "c-1"),
+			MinEVCMode: "intel-icelake", HostRef: mref("HostSystem", "host-1"), ClusterRef: mref("ClusterComputeResource", "c-1"),
 			PoolRef: mref("ResourcePool", "resgroup-8"), FolderRef: mref("Folder", "group-v4"),
 			// References keep the VM's own order.
 			DatastoreRefs: []model.Ref{mref("Datastore", "ds-2"), mref("Datastore", "ds-1")},
@@ -108,8 +108,8 @@ func TestInventoryResolves(t *testing.T) {
 // carries, as vCenter reports them.
 func TestInventoryObjects(t *testing.T) {
 	inv := newInventory("site-a")
-	host := func(value, name, cluster string, cpuUsed, memUsed int32) types.ObjectUpdate {
-		return enter(ref("HostSystem", value), "name", name, "parent", ref("ClusterComputeResource", cluster),
+	host := func(value, name, cluster string, cpuUsed, memUsed int32, version string) types.ObjectUpdate {
+		return enter(ref("HostSystem", value), "name", name, "parent", ref("ClusterComputeResource", cluster), "config.product.version", version,
 			"runtime.connectionState", types.HostSystemConnectionStateConnected, "summary.config.vmotionEnabled", true,
 			"summary.currentEVCModeKey", "intel-icelake", "summary.maxEVCModeKey", "intel-sapphirerapids",
 			"summary.hardware.cpuModel", "Intel(R) Xeon(R) Gold 6430 CPU @ 2.10GHz", "summary.hardware.cpuMhz", int32(2100),
@@ -120,14 +120,14 @@ func TestInventoryObjects(t *testing.T) {
 		return types.DatastoreHostMount{Key: ref("HostSystem", host), MountInfo: types.HostMountInfo{Mounted: &mounted, Accessible: &accessible}}
 	}
 	inv.apply([]types.ObjectUpdate{
-		host("host-2", "esx-a01-02", "c-1", 3000, 100_000),
-		host("host-1", "esx-a01-01", "c-1", 1000, 50_000),
-		enter(ref("HostSystem", "host-9"), "name", "esx-standalone", "parent", ref("ComputeResource", "cr-9"),
+		host("host-2", "esx-a01-02", "c-1", 3000, 100_000, "8.0.3"), // newer than govmomi knows
+		host("host-1", "esx-a01-01", "c-1", 1000, 50_000, "8.0.2"),
+		enter(ref("HostSystem", "host-9"), "name", "esx-standalone", "parent", ref("ComputeResource", "cr-9"), "config.product.version", "8.x",
 			"runtime.connectionState", types.HostSystemConnectionStateDisconnected, "runtime.inMaintenanceMode", true,
 			"summary.hardware.cpuModel", "AMD EPYC 9354 32-Core Processor"),
 		enter(ref("ClusterComputeResource", "c-1"), "name", "A-01", "summary", types.ClusterComputeResourceSummary{CurrentEVCModeKey: "intel-icelake"}),
 		enter(ref("ClusterComputeResource", "c-2"), "name", "A-02", "summary", &types.ClusterComputeResourceSummary{}),
-		enter(ref("Datastore", "ds-1"), "name", "vmfs-a01", "summary.type", "VMFS", "summary.capacity", int64(16<<40),
+		enter(ref("Datastore", "ds-1"), "name", "vmfs-a01", "summary.type", "VMFS", "summary.capacity", int64(16<<40), "summary.url", "ds:///vmfs/volumes/5f1e0c3a-1a2b3c4d/",
 			"summary.freeSpace", int64(10<<40), "summary.accessible", true,
 			"host", types.ArrayOfDatastoreHostMount{DatastoreHostMount: []types.DatastoreHostMount{
 				mount("host-2", true, true), mount("host-1", true, true), mount("host-9", false, true)}}),
@@ -143,12 +143,14 @@ func TestInventoryObjects(t *testing.T) {
 	wantHosts := []model.Host{
 		{Ref: mref("HostSystem", "host-1"), Name: "esx-a01-01", ClusterRef: mref("ClusterComputeResource", "c-1"), Connection: "connected",
 			VMotion: true, CPUVendor: "intel", CPUModel: "Intel(R) Xeon(R) Gold 6430 CPU @ 2.10GHz", EVCMode: "intel-icelake",
-			MaxEVCMode: "intel-sapphirerapids", CPUMhz: 2100 * 64, MemoryMiB: 1 << 20, CPUUsedMhz: 1000, MemoryUsedMiB: 50_000},
+			MaxEVCMode: "intel-sapphirerapids", CPUMhz: 2100 * 64, MemoryMiB: 1 << 20, CPUUsedMhz: 1000, MemoryUsedMiB: 50_000,
+			ESXiVersion: "8.0.2", MaxHWVersion: 21},
 		{Ref: mref("HostSystem", "host-2"), Name: "esx-a01-02", ClusterRef: mref("ClusterComputeResource", "c-1"), Connection: "connected",
 			VMotion: true, CPUVendor: "intel", CPUModel: "Intel(R) Xeon(R) Gold 6430 CPU @ 2.10GHz", EVCMode: "intel-icelake",
-			MaxEVCMode: "intel-sapphirerapids", CPUMhz: 2100 * 64, MemoryMiB: 1 << 20, CPUUsedMhz: 3000, MemoryUsedMiB: 100_000},
+			MaxEVCMode: "intel-sapphirerapids", CPUMhz: 2100 * 64, MemoryMiB: 1 << 20, CPUUsedMhz: 3000, MemoryUsedMiB: 100_000,
+			ESXiVersion: "8.0.3", MaxHWVersion: 21},
 		{Ref: mref("HostSystem", "host-9"), Name: "esx-standalone", Connection: "disconnected", Maintenance: true,
-			CPUVendor: "amd", CPUModel: "AMD EPYC 9354 32-Core Processor"},
+			CPUVendor: "amd", CPUModel: "AMD EPYC 9354 32-Core Processor", ESXiVersion: "8.x"}, // unknown hardware version: 0
 	}
 	if !reflect.DeepEqual(got.Hosts, wantHosts) {
 		t.Errorf("hosts\n got  %+v\n want %+v", got.Hosts, wantHosts)
@@ -165,7 +167,7 @@ func TestInventoryObjects(t *testing.T) {
 		// Unmounted and inaccessible mounts do not count.
 		{Ref: mref("Datastore", "ds-0"), Name: "nfs-shared", Type: "NFS"},
 		{Ref: mref("Datastore", "ds-1"), Name: "vmfs-a01", Type: "VMFS", CapacityB: 16 << 40, FreeB: 10 << 40, Accessible: true,
-			Hosts: []model.Ref{mref("HostSystem", "host-1"), mref("HostSystem", "host-2")}},
+			Hosts: []model.Ref{mref("HostSystem", "host-1"), mref("HostSystem", "host-2")}, URL: "ds:///vmfs/volumes/5f1e0c3a-1a2b3c4d/"},
 	}
 	if !reflect.DeepEqual(got.Datastores, wantDS) {
 		t.Errorf("datastores\n got  %+v\n want %+v", got.Datastores, wantDS)
@@ -301,5 +303,108 @@ func TestInventoryResync(t *testing.T) {
 	}
 	if len(view.Hosts) != 1 || view.Hosts[0].Name != "esx-1" || len(view.Datastores) != 1 || len(inv.switches) != 1 {
 		t.Errorf("after resync: hosts %+v, datastores %+v, switches %v", view.Hosts, view.Datastores, inv.switches)
+	}
+}
+
+// vmk builds a VMkernel adapter on a distributed port group (dvpg != "") or a standard one.
+func vmk(device, dvpg, portgroup, stack string) types.HostVirtualNic {
+	n := types.HostVirtualNic{Device: device, Key: "key-vim.host.VirtualNic-" + device, Portgroup: portgroup,
+		Spec: types.HostVirtualNicSpec{Portgroup: portgroup, NetStackInstanceKey: stack}}
+	if dvpg != "" {
+		n.Spec.DistributedVirtualPort = &types.DistributedVirtualSwitchPortConnection{SwitchUuid: "50 1a", PortgroupKey: dvpg}
+	}
+	return n
+}
+
+// netConfig selects adapters for a NIC type, as the VirtualNicManager reports it: candidates
+// keyed "<type>.<adapter key>".
+func netConfig(nicType string, selected []string, candidates ...types.HostVirtualNic) types.VirtualNicManagerNetConfig {
+	c := types.VirtualNicManagerNetConfig{NicType: nicType, MultiSelectAllowed: true}
+	for _, n := range candidates {
+		n.Key = nicType + "." + n.Key
+		c.CandidateVnic = append(c.CandidateVnic, n)
+	}
+	for _, dev := range selected {
+		c.SelectedVnic = append(c.SelectedVnic, nicType+".key-vim.host.VirtualNic-"+dev)
+	}
+	return c
+}
+
+// TestInventoryVMotionNetwork: a host's vMotion adapter is the one netConfig selects for
+// vMotion (else one on the vMotion TCP/IP stack); its port group comes from
+// config.network.vnic and its name and VLAN from the port groups the inventory reads, even
+// when the port group arrives after the host. A port group's change builds the host list
+// again; a VM's change does not.
+func TestInventoryVMotionNetwork(t *testing.T) {
+	inv := newInventory("site-a")
+	mgmt := vmk("vmk0", "", "Management Network", "defaultTcpipStack")
+	vmotion := vmk("vmk1", "dvpg-200", "", "defaultTcpipStack")
+	inv.apply([]types.ObjectUpdate{
+		// As decoded from SOAP: ArrayOf... values.
+		enter(ref("HostSystem", "host-1"), "name", "esx-1",
+			"config.virtualNicManagerInfo.netConfig", types.ArrayOfVirtualNicManagerNetConfig{VirtualNicManagerNetConfig: []types.VirtualNicManagerNetConfig{
+				netConfig("management", []string{"vmk0"}, mgmt, vmotion),
+				netConfig("vmotion", []string{"vmk1"}, mgmt, vmotion),
+			}},
+			"config.network.vnic", types.ArrayOfHostVirtualNic{HostVirtualNic: []types.HostVirtualNic{mgmt, vmotion}}),
+		// Nothing selected; an adapter on the vMotion stack, on a standard port group.
+		enter(ref("HostSystem", "host-2"), "name", "esx-2",
+			"config.virtualNicManagerInfo.netConfig", []types.VirtualNicManagerNetConfig{netConfig("vmotion", nil, mgmt)},
+			"config.network.vnic", []types.HostVirtualNic{mgmt, vmk("vmk2", "", "vMotion-Std", "vmotion")}),
+		// Selected, but netConfig's copy is stale: config.network.vnic says where it is.
+		enter(ref("HostSystem", "host-3"), "name", "esx-3",
+			"config.virtualNicManagerInfo.netConfig", []types.VirtualNicManagerNetConfig{netConfig("vmotion", []string{"vmk1"}, vmk("vmk1", "dvpg-old", "", ""))},
+			"config.network.vnic", []types.HostVirtualNic{mgmt, vmotion}),
+		// No vMotion adapter at all.
+		enter(ref("HostSystem", "host-4"), "name", "esx-4",
+			"config.virtualNicManagerInfo.netConfig", []types.VirtualNicManagerNetConfig{netConfig("vmotion", nil, mgmt)},
+			"config.network.vnic", []types.HostVirtualNic{mgmt}),
+		enter(ref("VirtualMachine", "vm-1"), "name", "web-01", "runtime.host", ref("HostSystem", "host-1")),
+	})
+	type got struct {
+		name string
+		vlan int
+	}
+	vmotionOf := func(hosts []model.Host) []got {
+		var out []got
+		for _, h := range hosts {
+			out = append(out, got{h.VMotionNetwork, h.VMotionVLAN})
+		}
+		return out
+	}
+	first, _ := inv.snapshot()
+	// The distributed port group is not known yet.
+	if want := []got{{}, {"vMotion-Std", 0}, {}, {}}; !reflect.DeepEqual(vmotionOf(first.Hosts), want) {
+		t.Errorf("before the port group: %+v, want %+v", vmotionOf(first.Hosts), want)
+	}
+
+	inv.apply([]types.ObjectUpdate{enter(ref("DistributedVirtualPortgroup", "dvpg-200"), "name", "VLAN200-vMotion",
+		"config.defaultPortConfig", vlanSetting(200))})
+	second, _ := inv.snapshot()
+	if want := []got{{"VLAN200-vMotion", 200}, {"vMotion-Std", 0}, {"VLAN200-vMotion", 200}, {}}; !reflect.DeepEqual(vmotionOf(second.Hosts), want) {
+		t.Errorf("after the port group: %+v, want %+v", vmotionOf(second.Hosts), want)
+	}
+
+	// A VLAN change reaches the hosts; a VM's change does not build the host list again.
+	inv.apply([]types.ObjectUpdate{modify(ref("DistributedVirtualPortgroup", "dvpg-200"), "config.defaultPortConfig", vlanSetting(201))})
+	third, _ := inv.snapshot()
+	if third.Hosts[0].VMotionVLAN != 201 || second.Hosts[0].VMotionVLAN != 200 {
+		t.Errorf("after the VLAN change: %+v (before %+v)", third.Hosts[0], second.Hosts[0])
+	}
+	inv.apply([]types.ObjectUpdate{modify(ref("VirtualMachine", "vm-1"), "name", "web-02")})
+	fourth, _ := inv.snapshot()
+	if &fourth.Hosts[0] != &third.Hosts[0] {
+		t.Error("a VM's change built the host list again")
+	}
+}
+
+func TestMaxHWVersion(t *testing.T) {
+	for version, want := range map[string]int{
+		"8.0.2": 21, "8.0.3": 21, "8.0.1": 20, "8.0": 20, "8.0.0": 20, "7.0.3": 19, "7.0": 17, "6.7.0": 14, "6.7.3": 15,
+		"6.5.0": 13, "5.5.0": 10, "4.1.0": 7, "4.0": 7, "9.0.0": 0, "": 0, "8.x": 0, "vmx-21": 0, "8.0.2.1": 0, "99.0.0": 0, "-1.0": 0, "8..2": 0,
+	} {
+		if got := maxHWVersion(version); got != want {
+			t.Errorf("maxHWVersion(%q) = %d, want %d", version, got, want)
+		}
 	}
 }

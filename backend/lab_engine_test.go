@@ -163,8 +163,8 @@ func TestLabPowerOffByAnotherClientShowsLive(t *testing.T) {
 		v, _ := lookup(s, "site-a", "web-01")
 		return v.Power == model.PoweredOff
 	})
-	if v, _ := lookup(st, "site-b", "web-01"); v.Power == model.PoweredOff {
-		t.Error("the power-off at site-a changed site-b")
+	if v, ok := lookup(st, "site-b", "atl-web-01"); !ok || v.Power != model.PoweredOn {
+		t.Errorf("the power-off at site-a changed site-b: atl-web-01 %+v", v)
 	}
 
 	task, err = vm.Rename(ctx, "web-01-old")
@@ -214,13 +214,13 @@ func TestLabReconnectAfterSessionInvalidated(t *testing.T) {
 		return ss.Status.State == model.Connected && len(ss.VMs) > 0
 	})
 	// And it is live again.
-	vm := findVM(t, c, "jump-01")
+	vm := findVM(t, c, "atl-jump-01")
 	task, _ := vm.PowerOff(ctx)
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, ch, 2*time.Second, "power-off after reconnect", func(s model.State) bool {
-		v, _ := lookup(s, "site-b", "jump-01")
+		v, _ := lookup(s, "site-b", "atl-jump-01")
 		return v.Power == model.PoweredOff
 	})
 }

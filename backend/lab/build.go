@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -27,6 +28,8 @@ type builder struct {
 	model *simulator.Model
 	reg   *simulator.Registry
 	dir   string // datastore directories live here
+	metro string // the stretched datastore's directory, shared with the other site
+	n     int    // VMs per site
 	calls atomic.Int64
 
 	dc        *simulator.Datacenter
@@ -38,13 +41,14 @@ type builder struct {
 	vms       map[string]*simulator.VirtualMachine
 }
 
-func newBuilder(ctx context.Context, bp siteBlueprint, model *simulator.Model, dir string) *builder {
+func newBuilder(ctx context.Context, bp siteBlueprint, model *simulator.Model, dir, metroDir string) *builder {
 	return &builder{
 		ctx:       ctx,
 		bp:        bp,
 		model:     model,
 		reg:       model.Map(),
 		dir:       dir,
+		metro:     metroDir,
 		vmFolders: map[string]*simulator.Folder{},
 		portGroup: map[int]*simulator.DistributedVirtualPortgroup{},
 		vms:       map[string]*simulator.VirtualMachine{},
@@ -147,6 +151,7 @@ func returnval(res soap.HasFault) types.ManagedObjectReference {
 
 // build creates the whole site with n VMs.
 func (b *builder) build(n int) error {
+	b.n = n
 	vms := b.bp.vms(n)
 	steps := []struct {
 		name string
@@ -253,6 +258,9 @@ func (b *builder) buildSwitch() error {
 	if len(b.portGroup) != len(Plan()) {
 		return fmt.Errorf("created %d VLAN port groups, want %d", len(b.portGroup), len(Plan()))
 	}
+	if b.portGroup[vmotionVLAN] == nil {
+		return fmt.Errorf("no port group for the vMotion VLAN %d", vmotionVLAN)
+	}
 	return nil
 }
 
@@ -301,7 +309,9 @@ func (b *builder) buildClusters() error {
 }
 
 // buildDatastores mounts each cluster's shared VMFS datastore on its hosts, the site's NFS
-// datastore on every host, and gives every host a local datastore. Each is a directory.
+// datastore and the stretched one on every host, and gives every host a local datastore.
+// Each is a directory. The simulator names an NFS datastore after its directory and takes
+// its URL from it: the stretched datastore's one directory gives both sites the same URL.
 func (b *builder) buildDatastores() error {
 	mkdir := func(name string) (string, error) {
 		dir := filepath.Join(b.dir, name)
@@ -310,6 +320,16 @@ func (b *builder) buildDatastores() error {
 	nfsDir, err := mkdir(b.bp.nfsDatastore())
 	if err != nil {
 		return err
+	}
+	if filepath.Base(b.metro) != metroDatastore {
+		return fmt.Errorf("stretched datastore directory %s: want one named %s", b.metro, metroDatastore)
+	}
+	if err := os.MkdirAll(b.metro, 0o700); err != nil {
+		return err
+	}
+	nas := []types.HostNasVolumeSpec{
+		{RemoteHost: b.bp.nas, RemotePath: "/vol/vmware_" + b.bp.nfsDatastore(), LocalPath: nfsDir},
+		{RemoteHost: metroNAS, RemotePath: metroExport, LocalPath: b.metro},
 	}
 	for ci, cb := range b.bp.clusters {
 		sharedDir, err := mkdir(cb.datastore())
@@ -329,16 +349,14 @@ func (b *builder) buildDatastores() error {
 					return err
 				}
 			}
-			if _, err := b.invoke(dss, "CreateNasDatastore", func(ctx *simulator.Context) soap.HasFault {
-				return dss.CreateNasDatastore(ctx, &types.CreateNasDatastore{This: dss.Self, Spec: types.HostNasVolumeSpec{
-					RemoteHost: b.bp.nas,
-					RemotePath: "/vol/vmware_" + b.bp.nfsDatastore(),
-					LocalPath:  nfsDir,
-					AccessMode: string(types.HostMountModeReadWrite),
-					Type:       string(types.HostFileSystemVolumeFileSystemTypeNFS),
-				}})
-			}); err != nil {
-				return err
+			for _, spec := range nas {
+				spec.AccessMode = string(types.HostMountModeReadWrite)
+				spec.Type = string(types.HostFileSystemVolumeFileSystemTypeNFS)
+				if _, err := b.invoke(dss, "CreateNasDatastore", func(ctx *simulator.Context) soap.HasFault {
+					return dss.CreateNasDatastore(ctx, &types.CreateNasDatastore{This: dss.Self, Spec: spec})
+				}); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -350,6 +368,8 @@ func (b *builder) datastoreFor(v vmSpec) string {
 	switch v.store {
 	case storeNFS:
 		return b.bp.nfsDatastore()
+	case storeMetro:
+		return metroDatastore
 	case storeLocal:
 		return localDatastore(b.bp.clusters[v.cluster].hostName(v.host, b.bp.domain))
 	}
@@ -381,11 +401,16 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 		devices = append(devices, spec)
 	}
 
-	add(&types.ParaVirtualSCSIController{VirtualSCSIController: types.VirtualSCSIController{
+	scsi0 := types.VirtualSCSIController{
 		VirtualController:  types.VirtualController{VirtualDevice: types.VirtualDevice{Key: keySCSI0, ControllerKey: 100, DeviceInfo: label("SCSI controller 0")}, BusNumber: 0},
 		SharedBus:          types.VirtualSCSISharingNoSharing,
 		ScsiCtlrUnitNumber: 7,
-	}}, false)
+	}
+	if v.legacy() {
+		add(&types.VirtualBusLogicController{VirtualSCSIController: scsi0}, false)
+	} else {
+		add(&types.ParaVirtualSCSIController{VirtualSCSIController: scsi0}, false)
+	}
 
 	unit := func(i int) *int32 {
 		u := int32(i)
@@ -452,7 +477,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 
 	for i, id := range v.vlans {
 		pg := b.portGroup[id]
-		add(&types.VirtualVmxnet3{VirtualVmxnet: types.VirtualVmxnet{VirtualEthernetCard: types.VirtualEthernetCard{
+		nic := types.VirtualEthernetCard{
 			VirtualDevice: types.VirtualDevice{
 				Key: int32(keyEthernet + i), DeviceInfo: label(fmt.Sprintf("Network adapter %d", i+1)),
 				Backing: &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
@@ -462,7 +487,12 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 			},
 			AddressType:      string(types.VirtualEthernetCardMacTypeGenerated),
 			WakeOnLanEnabled: types.NewBool(true),
-		}}}, false)
+		}
+		if v.legacy() {
+			add(&types.VirtualPCNet32{VirtualEthernetCard: nic}, false) // "Flexible" (vlance)
+		} else {
+			add(&types.VirtualVmxnet3{VirtualVmxnet: types.VirtualVmxnet{VirtualEthernetCard: nic}}, false)
+		}
 	}
 
 	return types.VirtualMachineConfigSpec{
@@ -472,7 +502,7 @@ func (b *builder) configSpec(v vmSpec) types.VirtualMachineConfigSpec {
 		NumCoresPerSocket: types.NewInt32(min(v.cpu, 8)),
 		MemoryMB:          int64(v.memMiB),
 		Annotation:        v.annotation,
-		Version:           "vmx-19",
+		Version:           cmp.Or(v.hwVersion, defaultHWVersion),
 		Files:             &types.VirtualMachineFileInfo{VmPathName: "[" + ds + "]"},
 		DeviceChange:      devices,
 	}
@@ -572,28 +602,25 @@ func (b *builder) finish(specs []vmSpec) {
 			vm.Summary.QuickStats.HostMemoryUsage = v.memMiB * 2 / 3
 			vm.Summary.QuickStats.UptimeSeconds = int32(uptime / time.Second)
 			vm.Summary.QuickStats.GuestHeartbeatStatus = types.ManagedEntityStatusGreen
+			// A running VM needs the CPU features of the EVC mode it was powered on in.
+			vm.Runtime.MinRequiredEVCModeKey = b.bp.clusters[v.cluster].evc
+		}
+		// The simulator leaves the FT state empty; vCenter says notConfigured.
+		vm.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateNotConfigured
+		if v.ft {
+			b.protect(vm)
 		}
 		vm.Summary.Runtime = vm.Runtime
 	}
 
 	// Hosts: hardware of a current two-socket server, vMotion on, their VMs.
-	for _, h := range allHosts {
+	for hi, h := range allHosts {
 		h.Capability.VmotionSupported = true
 		h.Capability.VmotionAcrossNetworkSupported = types.NewBool(true)
 		h.Capability.StorageVMotionSupported = true
 		h.Capability.VmotionWithStorageVMotionSupported = true
 		h.Summary.Config.VmotionEnabled = true
-		if vm := h.Config.Vmotion; vm != nil && vm.NetConfig != nil && len(vm.NetConfig.CandidateVnic) > 0 {
-			vm.NetConfig.SelectedVnic = vm.NetConfig.CandidateVnic[0].Key
-		}
-		if nm := h.Config.VirtualNicManagerInfo; nm != nil {
-			for i := range nm.NetConfig {
-				nc := &nm.NetConfig[i]
-				if nc.NicType == string(types.HostVirtualNicManagerNicTypeVmotion) && len(nc.CandidateVnic) > 0 {
-					nc.SelectedVnic = []string{nc.CandidateVnic[0].Key}
-				}
-			}
-		}
+		b.addVMotionNIC(h, hi)
 		h.Summary.MaxEVCModeKey = hostMaxEVC
 		hw := *h.Summary.Hardware
 		hw.Vendor = "Dell Inc."
@@ -746,6 +773,11 @@ func (b *builder) finish(specs []vmSpec) {
 		info := ds.Info.GetDatastoreInfo()
 		base := *info
 		switch {
+		case ds.Name == metroDatastore:
+			// Both vCenters report the same size and space: the VMs of both sites count.
+			ds.Summary.Capacity = metroCapacityTB << 40
+			ds.Summary.MultipleHostAccess = types.NewBool(true)
+			provisioned = metroProvisioned(b.n)
 		case ds.Summary.Type == string(types.HostFileSystemVolumeFileSystemTypeNFS):
 			ds.Summary.Capacity = 40 << 40
 			ds.Summary.MultipleHostAccess = types.NewBool(true)
@@ -779,6 +811,89 @@ func (b *builder) finish(specs []vmSpec) {
 
 // hostMaxEVC is the newest EVC mode the lab's hosts (Xeon Gold 6430) support.
 const hostMaxEVC = "intel-sapphirerapids"
+
+// addVMotionNIC gives the host a VMkernel adapter, vmk1, on the vMotion VLAN's distributed
+// port group, with an address of 10.<site>.200.0/24, and selects it for vMotion: in
+// config.network.vnic, in config.virtualNicManagerInfo (a candidate for every NIC type, as
+// vCenter lists each adapter) and its VirtualNicManager's info, in config.vmotion, and in
+// its network system's networkInfo. The simulator's own adapter, vmk0, stays management.
+// hi numbers the host within its site.
+func (b *builder) addVMotionNIC(h *simulator.HostSystem, hi int) {
+	pg := b.portGroup[vmotionVLAN]
+	ip := fmt.Sprintf("10.%d.%d.%d", b.bp.number, vmotionVLAN, 11+hi)
+	nic := func(key string) types.HostVirtualNic {
+		return types.HostVirtualNic{
+			Device: "vmk1",
+			Key:    key,
+			Spec: types.HostVirtualNicSpec{
+				Ip:  &types.HostIpConfig{IpAddress: ip, SubnetMask: "255.255.255.0"},
+				Mac: fmt.Sprintf("00:50:56:6%d:%02x:%02x", b.bp.number, vmotionVLAN, 11+hi),
+				DistributedVirtualPort: &types.DistributedVirtualSwitchPortConnection{
+					SwitchUuid: b.dvs.Uuid, PortgroupKey: pg.Key,
+				},
+				Mtu:                 9000,
+				TsoEnabled:          types.NewBool(true),
+				NetStackInstanceKey: "defaultTcpipStack",
+			},
+		}
+	}
+	const key = "key-vim.host.VirtualNic-vmk1"
+	h.Config.Network.Vnic = append(h.Config.Network.Vnic, nic(key))
+	if ns, ok := b.reg.Get(*h.ConfigManager.NetworkSystem).(*simulator.HostNetworkSystem); ok && ns.NetworkInfo != nil {
+		ns.NetworkInfo.Vnic = slices.Clone(h.Config.Network.Vnic)
+	}
+	if vm := h.Config.Vmotion; vm != nil && vm.NetConfig != nil {
+		n := nic("VMotionConfig.vmotion." + key)
+		vm.NetConfig.CandidateVnic = append(vm.NetConfig.CandidateVnic, n)
+		vm.NetConfig.SelectedVnic = n.Key
+		vm.IpConfig = n.Spec.Ip
+	}
+	if nm := h.Config.VirtualNicManagerInfo; nm != nil {
+		for i := range nm.NetConfig {
+			nc := &nm.NetConfig[i]
+			n := nic(nc.NicType + "." + key)
+			nc.CandidateVnic = append(nc.CandidateVnic, n)
+			if nc.NicType == string(types.HostVirtualNicManagerNicTypeVmotion) {
+				nc.SelectedVnic = []string{n.Key}
+			}
+		}
+		// The manager starts with the simulator's package-wide list: give it the host's.
+		if m, ok := b.reg.Get(*h.ConfigManager.VirtualNicManager).(*simulator.HostVirtualNicManager); ok {
+			m.Info.NetConfig = slices.Clone(nm.NetConfig)
+		}
+	}
+}
+
+// protect makes the VM a fault tolerance primary whose secondary runs: config.ftInfo (and
+// summary.config.ftInfo) and runtime.faultToleranceState. The secondary is not in the
+// inventory (vCenter would list it, under the same name).
+func (b *builder) protect(vm *simulator.VirtualMachine) {
+	secondary := nameUUID("vmcross-lab/" + string(b.bp.id) + "/" + vm.Name + "/ft-secondary")
+	info := &types.FaultTolerancePrimaryConfigInfo{FaultToleranceConfigInfo: types.FaultToleranceConfigInfo{
+		Role:          1, // the primary
+		InstanceUuids: []string{vm.Config.InstanceUuid, secondary},
+		ConfigPaths:   []string{vm.Config.Files.VmPathName, strings.Replace(vm.Config.Files.VmPathName, vm.Name+"/", vm.Name+"_1/", 1)},
+	}}
+	vm.Config.FtInfo = info
+	vm.Summary.Config.FtInfo = &info.FaultToleranceConfigInfo
+	vm.Runtime.FaultToleranceState = types.VirtualMachineFaultToleranceStateRunning
+}
+
+// metroProvisioned is what the VMs of both sites provision on the stretched datastore, so
+// that both vCenters report the same free space for it.
+func metroProvisioned(n int) int64 {
+	var sum int64
+	for _, bp := range blueprints() {
+		for _, v := range bp.vms(n) {
+			if v.store == storeMetro {
+				for _, gib := range v.disksGiB {
+					sum += gib << 30
+				}
+			}
+		}
+	}
+	return sum
+}
 
 // hostStateAnnouncer makes the simulator announce what its host tasks change, as vCenter
 // does: EnterMaintenanceMode, ExitMaintenanceMode, DisconnectHost and ReconnectHost set the

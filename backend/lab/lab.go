@@ -119,7 +119,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	var wg sync.WaitGroup
 	for i, bp := range bps {
 		wg.Go(func() {
-			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)))
+			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)), filepath.Join(dir, metroDatastore))
 		})
 	}
 	var fabErr error
@@ -149,7 +149,9 @@ func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
 // Fabric returns the lab's simulated switches, for demos and tests that break the DCI.
 func (l *Lab) Fabric() *sim.Fabric { return l.fabric }
 
-func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *site, err error) {
+// startSite builds and serves one site: its datastores are directories under dir, but for
+// the stretched datastore, whose directory (metroDir) both sites share.
+func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir string) (_ *site, err error) {
 	model := simulator.VPX()
 	model.Datacenter, model.Portgroup, model.Host, model.Cluster = 0, 0, 0, 0
 	model.ClusterHost, model.Datastore, model.Machine = 0, 0, 0
@@ -170,7 +172,7 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir string) (_ *sit
 		return nil, fmt.Errorf("%s: %w", bp.id, err)
 	}
 	simulatorGlobals.RLock()
-	err = newBuilder(ctx, bp, model, dir).build(n)
+	err = newBuilder(ctx, bp, model, dir, metroDir).build(n)
 	simulatorGlobals.RUnlock()
 	if err != nil {
 		return nil, err

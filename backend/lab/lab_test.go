@@ -116,11 +116,12 @@ func readInventory(t testing.TB, c *govmomi.Client) inventory {
 		}
 		inv.vms[vm.Name] = vm
 	}
-	for _, h := range retrieve[mo.HostSystem](t, c, "HostSystem", []string{"name", "parent", "capability", "summary", "vm", "datastore", "network", "config.vmotion"}) {
+	for _, h := range retrieve[mo.HostSystem](t, c, "HostSystem", []string{"name", "parent", "capability", "summary", "vm", "datastore", "network",
+		"config.vmotion", "config.network.vnic", "config.virtualNicManagerInfo", "config.product", "configManager"}) {
 		inv.hosts[h.Self] = h
 	}
 	inv.clusters = retrieve[mo.ClusterComputeResource](t, c, "ClusterComputeResource", []string{"name", "host", "resourcePool", "network", "datastore", "summary"})
-	for _, ds := range retrieve[mo.Datastore](t, c, "Datastore", []string{"name", "summary", "host", "vm"}) {
+	for _, ds := range retrieve[mo.Datastore](t, c, "Datastore", []string{"name", "summary", "host", "vm", "info"}) {
 		inv.datastores[ds.Self] = ds
 	}
 	for _, pg := range retrieve[mo.DistributedVirtualPortgroup](t, c, "DistributedVirtualPortgroup", []string{"name", "key", "config", "vm", "host"}) {
@@ -330,6 +331,18 @@ func TestInventory(t *testing.T) {
 	t.Run("special VMs", func(t *testing.T) { checkSpecialVMs(t, a) })
 }
 
+// blueprintEVC is the EVC mode the blueprints give a cluster, by name.
+func blueprintEVC(cluster string) string {
+	for _, bp := range blueprints() {
+		for _, c := range bp.clusters {
+			if c.name == cluster {
+				return c.evc
+			}
+		}
+	}
+	return ""
+}
+
 // checkSite checks the shape of a site and that every VM is consistent with the objects it
 // refers to, in both directions.
 func checkSite(t *testing.T, inv inventory) {
@@ -339,19 +352,22 @@ func checkSite(t *testing.T, inv inventory) {
 	if len(inv.clusters) != 2 {
 		t.Fatalf("%d clusters, want 2", len(inv.clusters))
 	}
+	clusterEVC := map[types.ManagedObjectReference]string{}
 	for _, c := range inv.clusters {
 		if n := len(c.Host); n < 3 || n > 4 {
 			t.Errorf("cluster %s has %d hosts, want 3-4", c.Name, n)
 		}
-		if s, ok := c.Summary.(*types.ClusterComputeResourceSummary); !ok || s.CurrentEVCModeKey != evcBaseline || s.TotalCpu == 0 {
-			t.Errorf("cluster %s: summary %+v, want EVC mode %s and a capacity", c.Name, c.Summary, evcBaseline)
+		want := blueprintEVC(c.Name)
+		if s, ok := c.Summary.(*types.ClusterComputeResourceSummary); !ok || s.CurrentEVCModeKey != want || want == "" || s.TotalCpu == 0 {
+			t.Errorf("cluster %s: summary %+v, want EVC mode %s and a capacity", c.Name, c.Summary, want)
 		}
+		clusterEVC[c.Self] = want
 	}
 	for _, h := range inv.hosts {
 		if !h.Capability.VmotionSupported || !h.Summary.Config.VmotionEnabled {
 			t.Errorf("host %s: vMotion not supported/enabled", h.Name)
 		}
-		if s := h.Summary; s.CurrentEVCModeKey != evcBaseline || s.MaxEVCModeKey != hostMaxEVC ||
+		if s := h.Summary; h.Parent == nil || s.CurrentEVCModeKey != clusterEVC[*h.Parent] || s.MaxEVCModeKey != hostMaxEVC ||
 			s.Hardware == nil || !strings.HasPrefix(s.Hardware.CpuModel, "Intel(R) Xeon(R)") {
 			t.Errorf("host %s: EVC mode %q (max %q), hardware %+v", h.Name, s.CurrentEVCModeKey, s.MaxEVCModeKey, s.Hardware)
 		}
@@ -426,8 +442,10 @@ func checkSite(t *testing.T, inv inventory) {
 		// list agree.
 		var nets []types.ManagedObjectReference
 		for _, d := range devices(vm).SelectByType((*types.VirtualEthernetCard)(nil)) {
-			if _, ok := d.(*types.VirtualVmxnet3); !ok {
-				t.Errorf("%s: NIC %T, want VirtualVmxnet3", name, d)
+			_, vmxnet3 := d.(*types.VirtualVmxnet3)
+			_, flexible := d.(*types.VirtualPCNet32)
+			if hv, _ := types.ParseHardwareVersion(vm.Config.Version); !vmxnet3 && !(flexible && hv < types.VMX7) {
+				t.Errorf("%s: NIC %T on %s, want VirtualVmxnet3", name, d, vm.Config.Version)
 			}
 			b, ok := d.GetVirtualDevice().Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo)
 			if !ok {
@@ -443,6 +461,9 @@ func checkSite(t *testing.T, inv inventory) {
 			t.Errorf("%s: NICs on %v, vm.network %v", name, nets, vm.Network)
 		}
 		for _, n := range vm.Network {
+			if inv.vlanOf(n) == vmotionVLAN {
+				t.Errorf("%s: on the vMotion VLAN", name)
+			}
 			pg, ok := inv.portGroups[n]
 			if !ok || !slices.Contains(pg.Vm, vm.Self) {
 				t.Errorf("%s: port group %s does not list it", name, n)

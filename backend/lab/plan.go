@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/fabric/sim"
 )
@@ -30,6 +32,10 @@ func Plan() []VLAN {
 	}
 	return out
 }
+
+// vmotionVLAN carries every host's vMotion VMkernel adapter, at both sites; the DCI extends
+// it, as long-distance vMotion of vSphere 4 and 5 requires. No VM is on it.
+const vmotionVLAN = 200
 
 func vlanByID(id int) (VLAN, bool) {
 	for _, v := range Plan() {
@@ -59,6 +65,8 @@ const (
 	guestRHEL    = "rhel9_64Guest"
 	guestDebian  = "debian12_64Guest"
 	guestWindows = "windows2019srv_64Guest"
+	// Windows Server 2003, as P2V'd in the ESX 2.5 days.
+	guestWindows2003 = "winNetStandardGuest"
 )
 
 // siteBlueprint describes one site's estate. Everything in it is fixed, so every Start builds
@@ -68,6 +76,7 @@ type siteBlueprint struct {
 	name       string // display name
 	letter     string // "a": used in cluster, host and datastore names
 	domain     string // "mia.example.net"
+	number     int    // 1 for site A: the second octet of its addresses (10.1.200.11)
 	vcenter    string // vCenter FQDN, used in its certificate
 	datacenter string
 	dvs        string
@@ -75,6 +84,9 @@ type siteBlueprint struct {
 	clusters   []clusterBlueprint
 	special    []vmSpec // VMs later features depend on, by exact name
 	roles      []role   // generic workload, apportioned by weight
+	// rolePrefix starts the name of every generic VM ("atl-" makes "atl-web-01"), so that
+	// only the special VMs may share a name with a VM of the other site.
+	rolePrefix string
 }
 
 type clusterBlueprint struct {
@@ -103,6 +115,16 @@ func localDatastore(hostName string) string {
 
 func (s siteBlueprint) nfsDatastore() string { return "nfs-shared-" + s.letter }
 
+// The stretched datastore: one NFS export of one NAS in the metro area, mounted by every
+// host of both sites, so both vCenters report the same URL for it. Its directory is the
+// lab's, shared by both sites, as its export is.
+const (
+	metroDatastore  = "nfs-metro-01"
+	metroNAS        = "nas-metro.example.net"
+	metroExport     = "/vol/vmware_metro_01"
+	metroCapacityTB = 64
+)
+
 // storeKind chooses a VM's datastore relative to its host.
 type storeKind int
 
@@ -110,6 +132,7 @@ const (
 	storeCluster storeKind = iota // the cluster's shared VMFS datastore
 	storeNFS                      // the site-wide NFS datastore
 	storeLocal                    // the host's local datastore
+	storeMetro                    // the datastore stretched across both sites
 )
 
 // rdmSpec is a physical-mode raw device mapping shared by the nodes of a guest cluster.
@@ -135,6 +158,15 @@ type vmSpec struct {
 	iso        string    // path of a connected ISO on the host's local datastore
 	snapshots  []string
 	annotation string
+	hwVersion  string // "vmx-03"; "" is the lab's default
+	ft         bool   // a fault tolerance primary
+}
+
+// legacy says whether the VM's virtual hardware predates VMXNET3 and paravirtual SCSI
+// (vmx-07): it gets a BusLogic controller and a Flexible NIC, as P2V made them.
+func (v vmSpec) legacy() bool {
+	hv, err := types.ParseHardwareVersion(v.hwVersion)
+	return err == nil && hv.IsValid() && hv < types.VMX7
 }
 
 // role is a kind of generic workload: web servers, k8s workers, ...
@@ -151,9 +183,13 @@ type role struct {
 	annotation string
 }
 
-// evcBaseline is the EVC mode of every cluster at both sites: one baseline, so that a VM may
-// move to any cluster; the hosts' CPUs (Sapphire Rapids) could run a newer one.
+// evcBaseline is the EVC mode of every cluster but B-02: one baseline, so that a VM may move
+// between them; the hosts' CPUs (Sapphire Rapids) could run a newer one. B-02 runs its
+// hosts' newest mode (hostMaxEVC), so its powered-on VMs cannot move to site A.
 const evcBaseline = "intel-icelake"
+
+// defaultHWVersion is the virtual hardware version of the lab's VMs (ESXi 7.0 U2 and later).
+const defaultHWVersion = "vmx-19"
 
 // defaultVMsPerSite is the inventory size when Options.VMsPerSite is 0.
 const defaultVMsPerSite = 80
@@ -169,6 +205,7 @@ func blueprints() []siteBlueprint {
 		name:       "Miami (site A)",
 		letter:     "a",
 		domain:     "mia.example.net",
+		number:     1,
 		vcenter:    "vcsa01.mia.example.net",
 		datacenter: "MIA-DC1",
 		dvs:        "MIA-DVS01",
@@ -178,8 +215,9 @@ func blueprints() []siteBlueprint {
 			{name: "A-02", key: "a02", hosts: 3, evc: evcBaseline},
 		},
 		special: []vmSpec{
+			// Clean: every rule passes for it (stretched datastore, stretched VLAN, baseline EVC).
 			{name: "web-01", folder: folderProd, cluster: 0, host: 1, cpu: 2, memMiB: 4096, guest: guestUbuntu,
-				disksGiB: []int64{40}, vlans: []int{110}, annotation: "Web front end (nginx)"},
+				disksGiB: []int64{40}, vlans: []int{110}, store: storeMetro, annotation: "Web front end (nginx)"},
 			{name: "sql-node-1", folder: folderProd, cluster: 0, host: 0, cpu: 8, memMiB: 32768, guest: guestWindows,
 				disksGiB: []int64{100}, vlans: []int{130, 100}, rdms: sqlLUNs,
 				annotation: "SQL Server FCI node 1 (pRDM, SCSI bus sharing)"},
@@ -200,10 +238,19 @@ func blueprints() []siteBlueprint {
 				annotation: "Legacy file archive, powered off"},
 			{name: "big-db", folder: folderProd, cluster: 1, host: 2, cpu: 16, memMiB: 65536, guest: guestRHEL,
 				disksGiB: []int64{120, 2000}, vlans: []int{130, 140}, annotation: "Oracle 19c data warehouse"},
+			// Site B has a stale report-01 too: the name clashes.
+			{name: "report-01", folder: folderProd, cluster: 0, host: 3, cpu: 2, memMiB: 4096, guest: guestUbuntu,
+				disksGiB: []int64{40}, vlans: []int{120}, annotation: "Reporting service (nightly PDF reports)"},
+			{name: "pay-gw-ft", folder: folderProd, cluster: 0, host: 2, cpu: 2, memMiB: 8192, guest: guestRHEL,
+				disksGiB: []int64{60}, vlans: []int{130}, ft: true,
+				annotation: "Payment gateway; vSphere Fault Tolerance protects it"},
+			{name: "legacy-erp-01", folder: folderProd, cluster: 1, host: 0, cpu: 1, memMiB: 2048, guest: guestWindows2003,
+				disksGiB: []int64{20, 80}, vlans: []int{120}, poweredOff: true, hwVersion: "vmx-03",
+				annotation: "P2V'd from ESX 2.5 in 2007; never upgraded"},
 		},
 		roles: []role{
-			{prefix: "web", weight: 12, cpu: 2, memGiB: 4, disksGiB: []int64{40}, vlans: []int{110}, guest: guestUbuntu, folder: folderProd, annotation: "Web front end (nginx)"},
-			{prefix: "app", weight: 10, cpu: 4, memGiB: 8, disksGiB: []int64{60}, vlans: []int{120}, guest: guestRHEL, folder: folderProd, annotation: "Application server (Tomcat)"},
+			{prefix: "web", weight: 12, cpu: 2, memGiB: 4, disksGiB: []int64{40}, vlans: []int{110}, guest: guestUbuntu, folder: folderProd, store: storeMetro, annotation: "Web front end (nginx)"},
+			{prefix: "app", weight: 10, cpu: 4, memGiB: 8, disksGiB: []int64{60}, vlans: []int{120}, guest: guestRHEL, folder: folderProd, store: storeMetro, annotation: "Application server (Tomcat)"},
 			{prefix: "db", weight: 5, cpu: 8, memGiB: 32, disksGiB: []int64{80, 500}, vlans: []int{130, 140}, guest: guestRHEL, folder: folderProd, annotation: "PostgreSQL"},
 			{prefix: "cache", weight: 4, cpu: 2, memGiB: 16, disksGiB: []int64{40}, vlans: []int{120}, guest: guestUbuntu, folder: folderProd, annotation: "Redis"},
 			{prefix: "mq", weight: 3, cpu: 4, memGiB: 8, disksGiB: []int64{60, 100}, vlans: []int{120}, guest: guestRHEL, folder: folderProd, annotation: "RabbitMQ"},
@@ -223,13 +270,14 @@ func blueprints() []siteBlueprint {
 		name:       "Atlanta (site B)",
 		letter:     "b",
 		domain:     "atl.example.net",
+		number:     2,
 		vcenter:    "vcsa01.atl.example.net",
 		datacenter: "ATL-DC1",
 		dvs:        "ATL-DVS01",
 		nas:        "nas01.atl.example.net",
 		clusters: []clusterBlueprint{
 			{name: "B-01", key: "b01", hosts: 4, evc: evcBaseline},
-			{name: "B-02", key: "b02", hosts: 4, evc: evcBaseline},
+			{name: "B-02", key: "b02", hosts: 4, evc: hostMaxEVC},
 		},
 		special: []vmSpec{
 			{name: "sap-hana-01", folder: folderProd, cluster: 1, host: 0, cpu: 16, memMiB: 65536, guest: guestRHEL,
@@ -240,7 +288,11 @@ func blueprints() []siteBlueprint {
 			{name: "build-cache-01", folder: folderInfra, cluster: 0, host: 3, cpu: 4, memMiB: 8192, guest: guestUbuntu,
 				disksGiB: []int64{40, 400}, vlans: []int{150}, store: storeLocal,
 				annotation: "CI build cache on the host's local SSD"},
+			{name: "report-01", folder: folderProd, cluster: 0, host: 0, cpu: 2, memMiB: 4096, guest: guestUbuntu,
+				disksGiB: []int64{40}, vlans: []int{120}, poweredOff: true,
+				annotation: "Stale copy left by the 2024 failover test, powered off"},
 		},
+		rolePrefix: "atl-",
 		roles: []role{
 			{prefix: "web", weight: 10, cpu: 2, memGiB: 4, disksGiB: []int64{40}, vlans: []int{110}, guest: guestUbuntu, folder: folderProd, annotation: "Web front end (nginx)"},
 			{prefix: "api", weight: 8, cpu: 4, memGiB: 8, disksGiB: []int64{60}, vlans: []int{120}, guest: guestUbuntu, folder: folderProd, annotation: "REST API (Go)"},
@@ -307,10 +359,10 @@ func (s siteBlueprint) vms(n int) []vmSpec {
 	for i, r := range s.roles {
 		num := 1
 		for range counts[i] {
-			name := fmt.Sprintf("%s-%02d", r.prefix, num)
+			name := fmt.Sprintf("%s%s-%02d", s.rolePrefix, r.prefix, num)
 			for used[name] {
 				num++
-				name = fmt.Sprintf("%s-%02d", r.prefix, num)
+				name = fmt.Sprintf("%s%s-%02d", s.rolePrefix, r.prefix, num)
 			}
 			used[name] = true
 			num++

@@ -229,8 +229,13 @@ func writePreflightTable(w io.Writer, res preflight.Result) error {
 		len(res.VMs), res.From, res.To, res.Profile.Name, blocked, len(res.VMs)-blocked)
 	fmt.Fprintln(w, preflightTotalsLine(res.Totals))
 	fmt.Fprintln(w)
+	if len(res.Findings) == 0 {
+		fmt.Fprintln(w, "No findings: nothing blocks, warns or needs noting.")
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VM\tSEVERITY\tCODE\tMESSAGE\tREMEDY")
+	if len(res.Findings) > 0 {
+		fmt.Fprintln(tw, "VM\tSEVERITY\tCODE\tMESSAGE\tREMEDY")
+	}
 	for _, f := range res.Findings {
 		name := f.VMName
 		if name == "" {
