@@ -310,6 +310,13 @@ func writeHealth(w io.Writer, h fabric.Health, now time.Time) error {
 		}
 	}
 
+	if b := h.Bandwidth; b.Known {
+		fmt.Fprintf(tw, "\nBANDWIDTH\t%s free of %s (%s used; %d of %d DCI members up)\n",
+			fabric.FormatMbps(b.FreeMbps()), fabric.FormatMbps(b.CapacityMbps), fabric.FormatMbps(b.UsedMbps), b.MembersUp, b.Members)
+	} else {
+		fmt.Fprintln(tw, "\nBANDWIDTH\tnot measured")
+	}
+
 	fmt.Fprintln(tw, "\nVLAN\tCARRIED\tWHY NOT")
 	for _, v := range h.VLANs {
 		carried := "yes"

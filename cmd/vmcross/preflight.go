@@ -24,6 +24,7 @@ type preflightFlags struct {
 	to       string
 	profile  string
 	asJSON   bool
+	rules    bool
 }
 
 // fabricWait bounds how long preflight waits for the switches' first round, so the DCI rules
@@ -44,6 +45,9 @@ Exit status: 0 nothing blocks (warnings may remain), 3 something blocks, 1 it co
 judge (a site down), 2 a mistake in the command line or config.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.rules {
+				return writeRules(cmd.OutOrStdout(), f.asJSON)
+			}
 			if f.to == "" {
 				return &usageError{"--to SITE is required (the site to move the VMs to)"}
 			}
@@ -67,7 +71,26 @@ judge (a site down), 2 a mistake in the command line or config.`,
 	cmd.Flags().StringVar(&f.to, "to", "", "the site to move them to (its id, e.g. site-b)")
 	cmd.Flags().StringVar(&f.profile, "profile", "", "vMotion profile: reference-2009, metro or long-distance (default: from the vCenters' versions)")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&f.rules, "rules", false, "list every rule (code, strongest severity, scope, what it checks) and exit")
 	return cmd
+}
+
+// writeRules lists the rules preflight applies, and vCenter's own check.
+func writeRules(w io.Writer, asJSON bool) error {
+	rules := preflight.Rules()
+	rules = append(rules, preflight.Rule{Code: preflight.CodeVCenterCheck, Severity: preflight.Block, Scope: preflight.ScopeVM,
+		Summary: "what vCenter's own CheckRelocate_Task raises for the move (errors block, warnings warn)"})
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tSEVERITY\tSCOPE\tCHECKS")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Code, r.Severity, r.Scope, r.Summary)
+	}
+	return tw.Flush()
 }
 
 func runPreflight(ctx context.Context, src *sourceFlags, f *preflightFlags, out, status io.Writer) error {
