@@ -241,6 +241,10 @@ type State struct {
 	// VLANsInUse is the sorted union of the VLANs of every VM of every site: what the fabric
 	// monitor is told to watch.
 	VLANsInUse []int `json:"vlans_in_use"`
+	// Moves are the moves of this engine's life, in the order they were asked for: active
+	// ones and ended ones (the audit log keeps them beyond). MovesGen grows with each change.
+	Moves    []Move `json:"moves,omitempty"`
+	MovesGen uint64 `json:"moves_gen"`
 }
 
 // Site returns the snapshot of the site with the given id, or false.

@@ -93,12 +93,18 @@ const (
 	// CmdReconnectSite drops a site's vCenter session and logs in again at once. It is
 	// dangerous: every operator sharing the engine loses that site's live view for a moment.
 	CmdReconnectSite Command = "reconnect-site"
+	// CmdMigrate moves VMs to the other site (dangerous: the operator types the target's id).
+	CmdMigrate Command = "migrate"
+	// CmdCancelMove cancels a move (dangerous: confirmed first).
+	CmdCancelMove Command = "cancel-move"
 )
 
 // commandRoles is the role each command needs; the engine refuses the rest.
 var commandRoles = map[Command]Role{
 	CmdPollFabric:    RoleViewer,
 	CmdReconnectSite: RoleOperator,
+	CmdMigrate:       RoleOperator,
+	CmdCancelMove:    RoleOperator,
 }
 
 // Dangerous reports whether c changes something other operators see or rely on: such a
@@ -162,6 +168,14 @@ const (
 	EventSwitchDown     EventKind = "switch.silent"    // a switch could not be polled
 	EventFindingRaised  EventKind = "finding.raised"   // a fabric finding appeared: Object, Message
 	EventFindingCleared EventKind = "finding.cleared"  // it went away
+
+	// A move's life: queued, started (its task runs), then exactly one of done, failed or
+	// cancelled. Move carries the move as it stood.
+	EventMoveQueued    EventKind = "move.queued"
+	EventMoveStarted   EventKind = "move.started"
+	EventMoveDone      EventKind = "move.done"
+	EventMoveFailed    EventKind = "move.failed"
+	EventMoveCancelled EventKind = "move.cancelled"
 )
 
 // Event is one thing that happened, in order. The engine's event stream is lossless: a
@@ -179,4 +193,6 @@ type Event struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Err     string `json:"error,omitempty"`
+	// Move is the move as it stood (move events only).
+	Move *Move `json:"move,omitempty"`
 }
