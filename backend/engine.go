@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmcross/vmcross/backend/migrate"
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
@@ -32,6 +33,7 @@ type Engine struct {
 	profile string            // under mu: the configured vMotion profile ("": from the versions)
 	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
 	simulated bool
+	moves     *migrate.Manager // queues, runs and follows moves
 
 	mu        sync.RWMutex
 	startOnce sync.Once
@@ -56,7 +58,22 @@ func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
 		st.Sites = append(st.Sites, s.Snapshot())
 	}
 	e.state = latest.New(st)
+	e.moves = migrate.New(e.Call, e.serviceLocator,
+		func(ms []model.Move) { e.publish(func(st *model.State) { st.Moves = ms; st.MovesGen++ }) },
+		e.moveEvent, migrate.Options{})
 	return e
+}
+
+// moveEvent records a move's queued, started and end in the event stream.
+func (e *Engine) moveEvent(kind model.EventKind, m model.Move) {
+	ev := model.Event{Kind: kind, Operator: m.Operator, Site: m.From, Object: m.VMName, Move: &m}
+	switch kind {
+	case model.EventMoveFailed, model.EventMoveCancelled:
+		ev.Err = m.Err
+	case model.EventMoveDone:
+		ev.Message = fmt.Sprintf("%s now runs at %s (%s)", m.VMName, m.To, m.Duration(m.Ended).Round(time.Second))
+	}
+	e.events.Append(ev)
 }
 
 // Fabric is what the engine needs from the switch monitor (fabric.Monitor satisfies it).
@@ -100,6 +117,11 @@ func (e *Engine) Start(ctx context.Context) {
 				_ = s.Run(ctx)
 			}()
 		}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.moves.Run(ctx)
+		}()
 		if e.fabric != nil {
 			e.fabric.Start(ctx)
 			e.watchVLANs()

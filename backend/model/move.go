@@ -40,8 +40,11 @@ type MoveTarget struct {
 	Datastore     Ref            `json:"datastore_ref"`
 	DatastoreName string         `json:"datastore"`
 	Datastores    map[string]Ref `json:"datastores,omitempty"`
-	// Networks maps each source network MoRef value to the target port group.
-	Networks map[string]Ref `json:"networks,omitempty"`
+	// Networks maps each source network MoRef value to the target port group, and
+	// SwitchUUIDs each target port group's MoRef value to its distributed switch's UUID
+	// (what a NIC's new backing names).
+	Networks    map[string]Ref    `json:"networks,omitempty"`
+	SwitchUUIDs map[string]string `json:"switch_uuids,omitempty"`
 }
 
 // Move is one VM's move across the DCI, as the engine tracks it.
@@ -89,4 +92,17 @@ func (m Move) Duration(now time.Time) time.Duration {
 		return m.Ended.Sub(m.Started)
 	}
 	return now.Sub(m.Started)
+}
+
+// MoveSkipped is a VM asked to move that was not queued, and why ("blocked: FT_ENABLED").
+type MoveSkipped struct {
+	VM     VMKey  `json:"vm"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// MigrateResult is what a migrate request queued and what it left out.
+type MigrateResult struct {
+	Moves   []Move        `json:"moves"`
+	Skipped []MoveSkipped `json:"skipped"`
 }

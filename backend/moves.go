@@ -1,0 +1,194 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/vmcross/vmcross/backend/migrate"
+	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
+)
+
+// Migrate moves VMs: req is what the operator reviewed (the VMs, the target site, the
+// profile and the target choices), acked the warnings acknowledged per VM ("CODE object",
+// or a bare code for all of that code). It judges the request again (the fabric or the sites may have changed since the
+// review), leaves out every VM a finding blocks or whose warnings are not all acknowledged,
+// and queues the others' moves. It refuses, as a whole, a request naming a VM already
+// queued or moving. It is a dangerous command: the operator role at least.
+func (e *Engine) Migrate(ctx context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string) (model.MigrateResult, error) {
+	var out model.MigrateResult
+	object := fmt.Sprintf("%d VMs to %s", len(req.VMs), req.To)
+	err := e.command(who, model.CmdMigrate, req.To, object, func() (string, error) {
+		res, err := e.Preflight(ctx, who, req)
+		if err != nil {
+			return "", err
+		}
+		var reqs []migrate.Request
+		var todo []int
+		for i, vm := range res.VMs {
+			if why := notMoving(res.Findings, vm.Key, acked[vm.Key]); why != "" {
+				out.Skipped = append(out.Skipped, model.MoveSkipped{VM: vm.Key, Name: vm.Name, Reason: why})
+				continue
+			}
+			todo = append(todo, i)
+		}
+		if len(todo) == 0 {
+			return "nothing to move", nil
+		}
+		targets, err := e.moveTargets(ctx, res, todo)
+		if err != nil {
+			return "", err
+		}
+		for n, i := range todo {
+			vm := res.VMs[i]
+			var bytes int64
+			if i < len(res.Estimates) {
+				bytes = res.Estimates[i].MemoryB + res.Estimates[i].DiskB
+			}
+			reqs = append(reqs, migrate.Request{Who: who, VM: vm, To: res.To, Target: targets[n], Bytes: bytes,
+				Acknowledged: acked[vm.Key]})
+		}
+		moves, err := e.moves.Start(reqs)
+		if err != nil {
+			return "", err
+		}
+		out.Moves = moves
+		ids := make([]string, len(moves))
+		for i, m := range moves {
+			ids[i] = m.ID + " " + m.VMName
+		}
+		return "queued " + strings.Join(ids, ", "), nil
+	})
+	return out, err
+}
+
+// notMoving says why a VM may not move: a finding blocks it, or a warning about it (or the
+// whole selection) is not acknowledged. "" when it may.
+func notMoving(fs []preflight.Finding, vm model.VMKey, acked []string) string {
+	if preflight.Blocked(fs, vm) {
+		var codes []string
+		for _, f := range fs {
+			if f.Severity == preflight.Block && (f.VM == vm || f.VM == (model.VMKey{})) {
+				codes = append(codes, f.Code)
+			}
+		}
+		return "blocked: " + strings.Join(codes, ", ")
+	}
+	ok := map[string]bool{}
+	for _, a := range acked {
+		ok[a] = true
+	}
+	var missing []string
+	for _, f := range fs {
+		if f.Severity != preflight.Warn || (f.VM != vm && f.VM != (model.VMKey{})) {
+			continue
+		}
+		if !ok[f.Code+" "+f.Object] && !ok[f.Code] {
+			missing = append(missing, f.Code+" "+f.Object)
+		}
+	}
+	if len(missing) > 0 {
+		return "warnings not acknowledged: " + strings.Join(missing, "; ")
+	}
+	return ""
+}
+
+// CancelMove cancels a move (dangerous: the operator role at least). A running move ends
+// when vCenter has cancelled its task, the VM at its source.
+func (e *Engine) CancelMove(ctx context.Context, who model.Operator, id string) error {
+	return e.command(who, model.CmdCancelMove, "", id, func() (string, error) {
+		return "cancel asked", e.moves.Cancel(ctx, id)
+	})
+}
+
+// moveTargets turns preflight's targets of the VMs todo into what a relocate names: refs of
+// the host, the cluster's root resource pool, the datacenter's VM folder, the datastores
+// and port groups, and the port groups' distributed switch UUIDs, read at the target.
+func (e *Engine) moveTargets(ctx context.Context, res preflight.Result, todo []int) ([]model.MoveTarget, error) {
+	places, err := e.targetPlaces(ctx, res.To, res.Targets, todo)
+	if err != nil {
+		return nil, fmt.Errorf("reading the target's pools and folders: %w", err)
+	}
+	var pgs []types.ManagedObjectReference
+	seen := map[string]bool{}
+	for _, i := range todo {
+		for _, n := range res.Targets[i].Networks {
+			if n.Found() && !seen[n.TargetRef.Value] && n.TargetRef.Type == "DistributedVirtualPortgroup" {
+				seen[n.TargetRef.Value] = true
+				pgs = append(pgs, types.ManagedObjectReference{Type: n.TargetRef.Type, Value: n.TargetRef.Value})
+			}
+		}
+	}
+	uuids := map[string]string{}
+	if len(pgs) > 0 {
+		err := e.Call(ctx, res.To, "target port groups", 5*time.Second, func(ctx context.Context, c *vim25.Client) error {
+			pc := property.DefaultCollector(c)
+			var groups []mo.DistributedVirtualPortgroup
+			if err := pc.Retrieve(ctx, pgs, []string{"config.distributedVirtualSwitch"}, &groups); err != nil {
+				return err
+			}
+			var switches []types.ManagedObjectReference
+			for _, g := range groups {
+				if g.Config.DistributedVirtualSwitch != nil {
+					switches = append(switches, *g.Config.DistributedVirtualSwitch)
+				}
+			}
+			var dvs []mo.DistributedVirtualSwitch
+			if err := pc.Retrieve(ctx, switches, []string{"uuid"}, &dvs); err != nil {
+				return err
+			}
+			byRef := map[string]string{}
+			for _, d := range dvs {
+				byRef[d.Self.Value] = d.Uuid
+			}
+			for _, g := range groups {
+				if g.Config.DistributedVirtualSwitch != nil {
+					uuids[g.Self.Value] = byRef[g.Config.DistributedVirtualSwitch.Value]
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading the target port groups' switches: %w", err)
+		}
+	}
+	out := make([]model.MoveTarget, len(todo))
+	for n, i := range todo {
+		t := res.Targets[i]
+		p := places[t.Cluster.TargetRef.Value]
+		mt := model.MoveTarget{Cluster: t.Cluster.TargetRef, ClusterName: t.Cluster.Target, Host: t.Host.TargetRef, HostName: t.Host.Target,
+			Datastores: map[string]model.Ref{}, Networks: map[string]model.Ref{}, SwitchUUIDs: map[string]string{}}
+		if p.pool != nil {
+			mt.Pool = model.Ref{Type: p.pool.Type, Value: p.pool.Value}
+		}
+		if p.folder != nil {
+			mt.Folder = model.Ref{Type: p.folder.Type, Value: p.folder.Value}
+		}
+		for _, d := range t.Datastores {
+			if !d.Found() {
+				continue
+			}
+			if mt.Datastore.IsZero() {
+				mt.Datastore, mt.DatastoreName = d.TargetRef, d.Target
+			}
+			mt.Datastores[d.SourceRef.Value] = d.TargetRef
+		}
+		for _, nw := range t.Networks {
+			if nw.Found() {
+				mt.Networks[nw.SourceRef.Value] = nw.TargetRef
+				if u, ok := uuids[nw.TargetRef.Value]; ok {
+					mt.SwitchUUIDs[nw.TargetRef.Value] = u
+				}
+			}
+		}
+		out[n] = mt
+	}
+	return out, nil
+}
