@@ -34,6 +34,11 @@ type Engine struct {
 	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
 	simulated bool
 	moves     *migrate.Manager // queues, runs and follows moves
+	// The audit log (under mu): its file, closed when its writer has ended, and its
+	// writer's error, which stops dangerous commands.
+	auditPath string
+	auditDone chan struct{}
+	auditErr  error
 
 	mu        sync.RWMutex
 	startOnce sync.Once
@@ -175,6 +180,15 @@ func (e *Engine) Close() {
 		}
 	})
 	e.wg.Wait()
+	e.mu.RLock()
+	done := e.auditDone
+	e.mu.RUnlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-time.After(auditFlush):
+		}
+	}
 }
 
 // Snapshot returns the current State. It is immutable: Sites are in spec order and Gen

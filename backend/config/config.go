@@ -44,6 +44,8 @@ type Config struct {
 	// Profile is the vMotion profile preflight judges with: reference-2009, metro or
 	// long-distance. Empty: chosen from the vCenters' API versions.
 	Profile string `yaml:"profile,omitempty"`
+	// AuditLog is the audit log's file (default $XDG_STATE_HOME/vmcross/audit.log).
+	AuditLog string `yaml:"audit_log,omitempty"`
 }
 
 // Mapping maps names at one site to names at the other, in either direction:

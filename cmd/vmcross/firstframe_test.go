@@ -64,8 +64,17 @@ func BenchmarkLabToFirstFullFrame(b *testing.B) {
 }
 
 // TestMain keeps the vCenter simulator's standard-logger chatter out of test and benchmark
-// output, as main does for the console.
+// output, as main does for the console, and every audit log the tests write (the console's,
+// migrate's, in process or in a built binary, which inherits the environment) out of the
+// user's state directory.
 func TestMain(m *testing.M) {
 	log.SetOutput(io.Discard)
-	os.Exit(m.Run())
+	state, err := os.MkdirTemp("", "vmcross-test-state-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
+	code := m.Run()
+	os.RemoveAll(state)
+	os.Exit(code)
 }

@@ -99,6 +99,9 @@ func runMigrate(ctx context.Context, src *sourceFlags, f *migrateFlags, out, sta
 	}
 	defer s.Close()
 	eng := s.engine()
+	if err := s.enableAudit(eng); err != nil {
+		return err
+	}
 	eng.Start(ctx)
 	defer closeWithin(eng, quitWithin)
 	wctx, cancel := context.WithTimeout(ctx, loadTimeout)

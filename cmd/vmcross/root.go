@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/audit"
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/lab"
 	"github.com/vmcross/vmcross/backend/model"
@@ -61,6 +62,22 @@ func (s *source) engine() *backend.Engine {
 		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
 	}
 	return eng
+}
+
+// enableAudit starts the engine's audit log: the config's audit_log, else the default
+// path. Moves are not possible without it, so a log that cannot be opened is an error.
+func (s *source) enableAudit(eng *backend.Engine) error {
+	path := audit.DefaultPath()
+	if s.cfg != nil && s.cfg.AuditLog != "" {
+		path = s.cfg.AuditLog
+	}
+	if path == "" {
+		return fmt.Errorf("no place for the audit log: set XDG_STATE_HOME or HOME, or audit_log in the config")
+	}
+	if err := eng.EnableAudit(path); err != nil {
+		return fmt.Errorf("the audit log: %w", err)
+	}
+	return nil
 }
 
 func (s *source) Close() {
@@ -161,7 +178,8 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
-	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newPreflightCmd(), newFabricCmd(), newVersionCmd())
+	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newPreflightCmd(), newMigrateCmd(), newFabricCmd(), newVersionCmd())
+	cmd.AddCommand(newHistoryCmd())
 	return cmd
 }
 
@@ -258,6 +276,9 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
 	}
 	eng := s.engine()
+	if err := s.enableAudit(eng); err != nil {
+		return err
+	}
 	if cf.logs != nil {
 		go logEvents(ctx, eng, cf.logs)
 	}
