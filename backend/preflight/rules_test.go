@@ -121,6 +121,12 @@ func TestRules(t *testing.T) {
 			s.Details.Disks = nil
 			s.Details.CDROMs[0] = model.CDROM{Label: "CD/DVD drive 1", Connected: true, Backing: "iso", ISO: "[shared-ds] x.iso"}
 		}, []string{"block ISO_CONNECTED CD/DVD drive 1 [web-01]"}},
+		{"ISO_CONNECTED: its datastore alone is not a storage move", func(in *Input, s *Selected) {
+			s.VM.Datastores = append(s.VM.Datastores, "iso-a")
+			s.VM.DatastoreRefs = append(s.VM.DatastoreRefs, ref("Datastore", "datastore-3"))
+			s.Details.CDROMs[0] = model.CDROM{Label: "CD/DVD drive 1", Connected: true, Backing: "iso",
+				ISO: "[iso-a] images/tools.iso", DatastoreRef: ref("Datastore", "datastore-3")}
+		}, []string{"block ISO_CONNECTED CD/DVD drive 1 [web-01]"}},
 		{"ISO disconnected is fine", func(in *Input, s *Selected) {
 			s.Details.CDROMs[0] = model.CDROM{Label: "CD/DVD drive 1", Backing: "iso", ISO: "[iso-a] images/tools.iso"}
 		}, nil},

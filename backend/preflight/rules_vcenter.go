@@ -329,6 +329,9 @@ func datastoreNotShared(r *run, v *vmRun) []Finding {
 				Remedy:  "Mount a datastore on the target cluster's hosts, or map one in the config."})
 			continue
 		}
+		if isoOnly(v.d, c) {
+			continue // only an ISO is there: ISO_CONNECTED says what matters
+		}
 		size, known := diskBytesOn(v.d, c)
 		if !p.StorageMayMove {
 			out = append(out, Finding{Object: obj, Severity: Block,
@@ -350,6 +353,28 @@ func datastoreNotShared(r *run, v *vmRun) []Finding {
 			Remedy: "Accept the longer move, or Storage vMotion the VM at its site to a datastore both sites mount first."})
 	}
 	return out
+}
+
+// isoOnly reports whether, by the VM's details, the choice's source datastore holds an ISO
+// of a CD drive and none of the VM's disks (nor, as its first datastore, its home).
+func isoOnly(d *model.VMDetails, c Choice) bool {
+	if d == nil {
+		return false
+	}
+	on := func(ref model.Ref, name string) bool {
+		return (!c.SourceRef.IsZero() && ref == c.SourceRef) || (ref.IsZero() && name == c.Source)
+	}
+	for _, k := range d.Disks {
+		if on(k.DatastoreRef, k.Datastore) {
+			return false
+		}
+	}
+	for _, cd := range d.CDROMs {
+		if cd.ISO != "" && on(cd.DatastoreRef, cd.Datastore) {
+			return true
+		}
+	}
+	return false
 }
 
 // diskBytesOn is the size of the VM's disks on the choice's source datastore (RDMs left out:
