@@ -239,8 +239,10 @@ func (h Health) VLAN(id int) (VLANStatus, bool) {
 	return VLANStatus{}, false
 }
 
-// Stale reports whether the data is too old to trust at now: no successful poll within
-// three intervals.
+// Stale reports whether the data is too old to trust at now: no poll round completed within
+// three intervals (a round hung on a silent switch, or no round yet). A round in which
+// switches failed still completes: their failures show as unknown trunks and VLANs, not as
+// staleness.
 func (h Health) Stale(now time.Time) bool {
 	if !h.Configured {
 		return false
