@@ -45,6 +45,15 @@ type KeyMap struct {
 	Acknowledge key.Binding // a, in the review: acknowledge the warnings of the VM under the cursor, or withdraw it
 	EditTargets key.Binding // e, in the review: choose the target cluster, host, datastore and port groups of the VM under the cursor
 
+	// Watching and cancelling moves, and what was done.
+	Moves      key.Binding // m: every move in detail (the full migrations view)
+	CancelMove key.Binding // x, on a move (the moves pane focused, or the migrations view): cancel it, after y (dangerous)
+	History    key.Binding // h: the audit log (who moved what, when, and how it ended)
+
+	// A yes/no question (cancel this move?): it has the keys alone while it is asked.
+	ConfirmYes key.Binding // y: do it
+	ConfirmNo  key.Binding // n/esc: do not
+
 	// The review's target editor (the review's up and down move between its rows, back cancels).
 	PrevChoice  key.Binding // left/h: the row's previous choice
 	NextChoice  key.Binding // right/l: the row's next choice
@@ -85,17 +94,18 @@ type action struct {
 type place uint8
 
 const (
-	inList   place = 1 << iota // a list of VMs, or the fabric pane
-	inFilter                   // the filter input has the keys
-	inDetail                   // a view over the lists: VM details, the review
-	inEditor                   // the review's target editor
+	inList    place = 1 << iota // a list of VMs, the fabric pane or the moves pane
+	inFilter                    // the filter input has the keys
+	inDetail                    // a view over the lists: VM details, the review, the moves, the history
+	inEditor                    // the review's target editor
+	inConfirm                   // a yes/no question over the help bar
 )
 
 // places lists each place with its name for messages.
 var places = []struct {
 	p    place
 	name string
-}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}, {inEditor, "the target editor"}}
+}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}, {inEditor, "the target editor"}, {inConfirm, "the yes/no question"}}
 
 // actions is the table behind Default, Rebind and Actions: one row per binding.
 var actions = []action{
@@ -120,6 +130,11 @@ var actions = []action{
 	{name: "confirm_move", desc: "start move", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmMove }, places: inDetail, dangerous: true},
 	{name: "acknowledge", desc: "acknowledge warnings", keys: []string{"a"}, binding: func(k *KeyMap) *key.Binding { return &k.Acknowledge }, places: inDetail},
 	{name: "edit_targets", desc: "edit targets", keys: []string{"e"}, binding: func(k *KeyMap) *key.Binding { return &k.EditTargets }, places: inDetail},
+	{name: "moves", desc: "all moves", keys: []string{"m"}, binding: func(k *KeyMap) *key.Binding { return &k.Moves }, places: inList},
+	{name: "cancel_move", desc: "cancel move", keys: []string{"x"}, binding: func(k *KeyMap) *key.Binding { return &k.CancelMove }, places: inList | inDetail, dangerous: true},
+	{name: "history", desc: "history", keys: []string{"h"}, binding: func(k *KeyMap) *key.Binding { return &k.History }, places: inList},
+	{name: "confirm_yes", desc: "yes", keys: []string{"y"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmYes }, places: inConfirm},
+	{name: "confirm_no", desc: "no", keys: []string{"n", "esc"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmNo }, places: inConfirm},
 	{name: "prev_choice", desc: "previous choice", keys: []string{"left", "h"}, binding: func(k *KeyMap) *key.Binding { return &k.PrevChoice }, places: inEditor},
 	{name: "next_choice", desc: "next choice", keys: []string{"right", "l"}, binding: func(k *KeyMap) *key.Binding { return &k.NextChoice }, places: inEditor},
 	{name: "save_targets", desc: "save targets", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.SaveTargets }, places: inEditor},
@@ -128,7 +143,7 @@ var actions = []action{
 	{name: "reconnect", desc: "reconnect site", keys: []string{"R"}, binding: func(k *KeyMap) *key.Binding { return &k.Reconnect }, places: inList, dangerous: true},
 	{name: "help", desc: "help", keys: []string{"?"}, binding: func(k *KeyMap) *key.Binding { return &k.Help }, places: inList | inDetail},
 	{name: "quit", desc: "quit", keys: []string{"q"}, binding: func(k *KeyMap) *key.Binding { return &k.Quit }, places: inList | inDetail},
-	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail | inEditor},
+	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail | inEditor | inConfirm},
 }
 
 // ReadOnly returns a copy of km for an operator who may not run dangerous commands: their

@@ -76,7 +76,7 @@ down: [j, down, ctrl+n]
 up: k
 filter: "alt+f"
 next_pane: [tab, space]
-select: x
+select: z
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -159,15 +159,15 @@ func TestRebindAllowsSwaps(t *testing.T) {
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keys.yaml")
-	if err := os.WriteFile(path, []byte("quit: x\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("quit: z\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	km, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !key.Matches(press("x"), km.Quit) || key.Matches(press("q"), km.Quit) {
-		t.Error("quit should be x")
+	if !key.Matches(press("z"), km.Quit) || key.Matches(press("q"), km.Quit) {
+		t.Error("quit should be z")
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("a missing file should be an error")
@@ -211,16 +211,16 @@ func TestActionsCoverKeyMap(t *testing.T) {
 // Dangerous actions are marked, and a read-only keymap disables them: they match no key and
 // the help leaves them out.
 func TestReadOnlyDisablesDangerous(t *testing.T) {
-	if got := Dangerous(); !reflect.DeepEqual(got, []string{"confirm_move", "reconnect"}) {
-		t.Fatalf("Dangerous() = %v, want [confirm_move reconnect]", got)
+	if got := Dangerous(); !reflect.DeepEqual(got, []string{"confirm_move", "cancel_move", "reconnect"}) {
+		t.Fatalf("Dangerous() = %v, want [confirm_move cancel_move reconnect]", got)
 	}
 	km := Default()
 	ro := km.ReadOnly()
 	if !km.Reconnect.Enabled() {
 		t.Fatal("ReadOnly changed the keymap it was called on")
 	}
-	if ro.Reconnect.Enabled() || ro.ConfirmMove.Enabled() {
-		t.Error("reconnect or confirm_move is live in a read-only keymap")
+	if ro.Reconnect.Enabled() || ro.ConfirmMove.Enabled() || ro.CancelMove.Enabled() {
+		t.Error("reconnect, confirm_move or cancel_move is live in a read-only keymap")
 	}
 	if !ro.Refresh.Enabled() || !ro.Open.Enabled() || !ro.Quit.Enabled() || !ro.Review.Enabled() {
 		t.Error("a read-only keymap lost a harmless key")
@@ -293,8 +293,8 @@ func TestSelectionKeys(t *testing.T) {
 	if err := Default().Rebind("keys.yaml", []byte("select_host: j\n")); err == nil || !strings.Contains(err.Error(), "does both down and select_host in the list") {
 		t.Errorf("select_host on j: %v, want a conflict with down in the list", err)
 	}
-	if err := Default().Rebind("keys.yaml", []byte("clear_selection: backspace\nselect: [space, x]\n")); err != nil {
-		t.Errorf("clear_selection on backspace, select on space and x: %v", err)
+	if err := Default().Rebind("keys.yaml", []byte("clear_selection: backspace\nselect: [space, z]\n")); err != nil {
+		t.Errorf("clear_selection on backspace, select on space and z: %v", err)
 	}
 }
 
@@ -393,6 +393,87 @@ func TestReviewEditorKeys(t *testing.T) {
 		}
 	}
 	for _, ok := range []string{"next_choice: [right, a]\n", "acknowledge: h\n", "save_targets: s\n", "edit_targets: t\n"} {
+		if err := Default().Rebind("keys.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", strings.TrimSpace(ok), err)
+		}
+	}
+}
+
+// Watching moves: m opens every move in detail and h the history, from the lists; x cancels
+// the move under the cursor in the moves pane and the migrations view, and is dangerous; y
+// and n (or esc) answer the yes/no question, a place of its own where only they and ctrl+c
+// are live. None collides with another key where it is live.
+func TestMoveKeys(t *testing.T) {
+	km := Default()
+	cases := []struct {
+		b    key.Binding
+		keys []string
+		desc string
+	}{
+		{km.Moves, []string{"m"}, "all moves"},
+		{km.History, []string{"h"}, "history"},
+		{km.CancelMove, []string{"x"}, "cancel move"},
+		{km.ConfirmYes, []string{"y"}, "yes"},
+		{km.ConfirmNo, []string{"n"}, "no"},
+	}
+	for _, c := range cases {
+		for _, k := range c.keys {
+			if !key.Matches(press(k), c.b) {
+				t.Errorf("%q does not trigger %q", k, c.desc)
+			}
+		}
+		if c.b.Help().Desc != c.desc || c.b.Help().Key == "" {
+			t.Errorf("%v: help %+v, want %q", c.keys, c.b.Help(), c.desc)
+		}
+	}
+	if !key.Matches(tea.KeyMsg{Type: tea.KeyEsc}, km.ConfirmNo) || km.ConfirmNo.Help().Key != "n/esc" {
+		t.Errorf("esc does not answer no (help %q)", km.ConfirmNo.Help().Key)
+	}
+	if key.Matches(press("H"), km.History) || key.Matches(press("h"), km.SelectHost) {
+		t.Error("h and H are confused: H selects a host, h opens the history")
+	}
+	want := map[string]struct {
+		places    place
+		dangerous bool
+	}{
+		"moves": {inList, false}, "history": {inList, false}, "cancel_move": {inList | inDetail, true},
+		"confirm_yes": {inConfirm, false}, "confirm_no": {inConfirm, false},
+	}
+	for _, a := range actions {
+		if w, ok := want[a.name]; ok && (a.places != w.places || a.dangerous != w.dangerous) {
+			t.Errorf("%s: places %b, dangerous %v; want %b, %v", a.name, a.places, a.dangerous, w.places, w.dangerous)
+		}
+		if a.places&inConfirm != 0 && a.name != "confirm_yes" && a.name != "confirm_no" && a.name != "force_quit" {
+			t.Errorf("%s is live in the yes/no question: only the answers and ctrl+c are", a.name)
+		}
+	}
+	ro := km.ReadOnly()
+	if ro.CancelMove.Enabled() || !ro.Moves.Enabled() || !ro.History.Enabled() || !ro.ConfirmYes.Enabled() {
+		t.Error("a read-only keymap: x should be off, m, h and the answers on")
+	}
+
+	final := make([][]string, len(actions))
+	for i, a := range actions {
+		final[i] = a.binding(km).Keys()
+	}
+	if err := conflicts("defaults", final, make([]int, len(actions))); err != nil {
+		t.Errorf("default keys conflict: %v", err)
+	}
+	bad := []struct{ yaml, want string }{
+		{"history: H\n", `key "H" does both select_host and history in the list`},
+		{"moves: j\n", `key "j" does both down and moves in the list`},
+		{"cancel_move: a\n", `key "a" does both acknowledge and cancel_move in the detail view`},
+		{"cancel_move: p\n", `key "p" does both review and cancel_move in the list`},
+		{"confirm_yes: n\n", `key "n" does both confirm_yes and confirm_no in the yes/no question`},
+		{"confirm_no: ctrl+c\n", `key "ctrl+c" does both confirm_no and force_quit in the yes/no question`},
+	}
+	for _, c := range bad {
+		err := Default().Rebind("keys.yaml", []byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", strings.TrimSpace(c.yaml), err, c.want)
+		}
+	}
+	for _, ok := range []string{"confirm_yes: [y, enter]\n", "history: L\n", "cancel_move: [x, delete]\n", "moves: M\n"} {
 		if err := Default().Rebind("keys.yaml", []byte(ok)); err != nil {
 			t.Errorf("%q: %v", strings.TrimSpace(ok), err)
 		}

@@ -35,7 +35,7 @@ func (m Model) command(c model.Command, object string, do func(context.Context) 
 }
 
 // flash is the one line that says how the last command went: a failure always, a success
-// only for commands whose effect is not visible at once (a reconnect).
+// only for commands whose effect is not visible at once (a reconnect, a cancel).
 type flash struct {
 	text  string
 	bad   bool
@@ -49,6 +49,8 @@ func newFlash(msg commandDoneMsg, now time.Time) flash {
 		f.text, f.bad = "✗ "+string(msg.cmd)+" "+msg.object+": "+sentence(msg.err.Error()), true
 	case msg.cmd == model.CmdReconnectSite:
 		f.text = "◌ " + msg.object + ": new vCenter session requested; the site pane shows it reconnect"
+	case msg.cmd == model.CmdCancelMove:
+		f.text = "◌ " + msg.object + ": cancel sent; the move ends once vCenter has cancelled its task"
 	}
 	return f
 }

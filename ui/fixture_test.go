@@ -40,6 +40,87 @@ type fakeEngine struct {
 	preGate    chan struct{}
 	preflights int
 	requests   []preflight.Request
+
+	// Migrate records each request with its acknowledgements, and answers with migrated
+	// (its moves numbered on from the State's when they have no ids) or migrateErr. With
+	// publishMoves, it also publishes a State holding the queued moves, as the engine does.
+	migrations   []fakeMigration
+	migrated     model.MigrateResult
+	migrateErr   error
+	publishMoves bool
+	// CancelMove records the ids it is asked to cancel, and fails with cancelErr.
+	cancels   []string
+	cancelErr error
+	// History answers with history or historyErr, after waiting on historyGate when set.
+	history      []model.AuditRecord
+	historyErr   error
+	historyGate  chan struct{}
+	historyCalls int
+}
+
+// fakeMigration is one Migrate call.
+type fakeMigration struct {
+	who   model.Operator
+	req   preflight.Request
+	acked map[model.VMKey][]string
+}
+
+// Migrate records the request and answers with the configured result.
+func (f *fakeEngine) Migrate(_ context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string) (model.MigrateResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, fakeCall{cmd: model.CmdMigrate, who: who, site: req.To})
+	f.migrations = append(f.migrations, fakeMigration{who: who, req: req, acked: acked})
+	if f.migrateErr != nil {
+		f.mu.Unlock()
+		return model.MigrateResult{}, f.migrateErr
+	}
+	res := model.MigrateResult{Skipped: f.migrated.Skipped}
+	n := len(f.state.Moves)
+	for _, mv := range f.migrated.Moves {
+		if mv.ID == "" {
+			n++
+			mv.ID = fmt.Sprintf("mv-%d", n)
+		}
+		res.Moves = append(res.Moves, mv)
+	}
+	publish := f.publishMoves && len(res.Moves) > 0
+	f.mu.Unlock()
+	if publish {
+		f.PublishMoves(append(f.Snapshot().Moves, res.Moves...)...)
+	}
+	return res, nil
+}
+
+// CancelMove records the id.
+func (f *fakeEngine) CancelMove(_ context.Context, who model.Operator, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{cmd: model.CmdCancelMove, who: who})
+	f.cancels = append(f.cancels, id)
+	return f.cancelErr
+}
+
+// History answers with the configured records.
+func (f *fakeEngine) History(context.Context) ([]model.AuditRecord, error) {
+	f.mu.Lock()
+	gate := f.historyGate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.historyCalls++
+	return append([]model.AuditRecord(nil), f.history...), f.historyErr
+}
+
+// PublishMoves publishes the current State with these moves, a generation on.
+func (f *fakeEngine) PublishMoves(moves ...model.Move) {
+	s := f.Snapshot()
+	s.Gen++
+	s.MovesGen++
+	s.Moves = moves
+	f.Publish(s)
 }
 
 // Preflight answers with the configured result, as the real engine would after judging.

@@ -9,25 +9,39 @@ import (
 	"github.com/vmcross/vmcross/backend/model"
 )
 
-// focusFabric is mainView.focus when the fabric pane has the keys, which it can have only
-// on wide terminals: the strip of narrow ones is not a pane.
-const focusFabric = 2
+// focusFabric is mainView.focus when the fabric pane has the keys (on narrow terminals it
+// then opens in full over the sites), and focusMoves when the moves pane has them.
+const (
+	focusFabric = 2
+	focusMoves  = 3
+)
 
-// mainView is the bottom of the view stack: the two site panes side by side and the DCI
-// fabric (a column on wide terminals, a strip under the sites on narrow ones).
+// siteMinH is the least height of a site pane under which the moves pane gives up rows:
+// its border, the status line, the column headings and four VMs.
+const siteMinH = 8
+
+// movesMinRows is how many moves the pane shows at least, when there are that many and the
+// site panes can spare the lines; on taller terminals it gets a sixth of the height.
+const movesMinRows = 3
+
+// mainView is the bottom of the view stack: the two site panes side by side, the DCI
+// fabric (a column on wide terminals, a strip under the sites on narrow ones) and, once a
+// move exists, the moves pane across the width under the sites.
 type mainView struct {
 	common   Common
 	sites    [2]SitePane
 	fabric   FabricPane
-	focus    int // index into sites, or focusFabric
-	lastSite int // the site pane focused last: where the keys go back from the fabric pane
+	moves    MovesPane
+	focus    int // index into sites, focusFabric or focusMoves
+	lastSite int // the site pane focused last: where the keys go back from the other panes
 	width    int
 	height   int
 	wide     bool // fabric in its own column
+	movesH   int  // lines the moves pane takes (0: not shown)
 }
 
 func newMainView(c Common) mainView {
-	m := mainView{common: c, sites: [2]SitePane{NewSitePane(c, 0), NewSitePane(c, 1)}, fabric: NewFabricPane(c)}
+	m := mainView{common: c, sites: [2]SitePane{NewSitePane(c, 0), NewSitePane(c, 1)}, fabric: NewFabricPane(c), moves: NewMovesPane(c)}
 	m.sites[0].Focus()
 	return m
 }
@@ -52,6 +66,23 @@ func (m *mainView) applyState(s model.State) tea.Cmd {
 	}
 	msg := selectionLeftMsg{left: left}
 	return func() tea.Msg { return msg }
+}
+
+// setMoves shows ms in the moves pane, which appears with the first move; the panes are
+// laid out again when it grows.
+func (m *mainView) setMoves(ms []model.Move, letters map[model.SiteID]string) {
+	had := m.moves.Len()
+	m.moves.SetMoves(ms, letters)
+	if m.moves.Len() != had {
+		m.SetSize(m.width, m.height)
+	}
+}
+
+// unselect drops the VMs from the selection of the site pane that shows their site.
+func (m *mainView) unselect(keys []model.VMKey) {
+	for i := range m.sites {
+		m.sites[i].unselect(keys)
+	}
 }
 
 // selection is what the site pane with the keys (or the one that had them last, when the
@@ -85,14 +116,15 @@ func (m *mainView) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, keys.NextPane):
-		m.setFocus(m.focus + 1)
+		m.cycleFocus(1)
 		return nil
 	case key.Matches(msg, keys.PrevPane):
-		m.setFocus(m.focus - 1)
+		m.cycleFocus(-1)
 		return nil
-	case m.focus == focusFabric && key.Matches(msg, keys.Filter):
-		// The fabric pane has no filter: / filters the site pane the keys came from, so
-		// "/vlan120" finds the VMs on a VLAN a finding names (and "q" in it is a letter).
+	case m.focus >= len(m.sites) && key.Matches(msg, keys.Filter):
+		// The fabric and moves panes have no filter: / filters the site pane the keys came
+		// from, so "/vlan120" finds the VMs on a VLAN a finding names (and "q" in it is a
+		// letter).
 		m.setFocus(m.lastSite)
 		return m.toFocused(msg)
 	}
@@ -104,37 +136,80 @@ func (m *mainView) filtering() bool {
 	return m.focus < len(m.sites) && m.sites[m.focus].Filtering()
 }
 
-// site is the site pane the keys go to, or went to last when the fabric pane has them.
+// site is the site pane the keys go to, or went to last when another pane has them.
 func (m *mainView) site() *SitePane { return &m.sites[m.lastSite] }
 
 // toFocused hands msg to the focused pane.
 func (m *mainView) toFocused(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
-	if m.focus == focusFabric {
+	switch m.focus {
+	case focusFabric:
 		m.fabric, cmd = m.fabric.Update(msg)
-		return cmd
+	case focusMoves:
+		m.moves, cmd = m.moves.Update(msg)
+	default:
+		m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
 	}
-	m.sites[m.focus], cmd = m.sites[m.focus].Update(msg)
 	return cmd
 }
 
-// setFocus gives the keys to pane i, counting round: site A, site B, the fabric pane (on
-// narrow terminals the fabric then opens in full over the sites).
+// cycleFocus gives the keys to the next pane (d = 1) or the previous one (d = -1), counting
+// round: site A, site B, the fabric pane (on narrow terminals it then opens in full over
+// the sites), the moves pane while it is shown.
+func (m *mainView) cycleFocus(d int) {
+	order := []int{0, 1, focusFabric}
+	if m.movesHeight(m.width, m.height) > 0 { // shown, or would be once the fabric is not in full
+		order = append(order, focusMoves)
+	}
+	at := 0
+	for i, f := range order {
+		if f == m.focus {
+			at = i
+		}
+	}
+	n := len(order)
+	m.setFocus(order[((at+d)%n+n)%n])
+}
+
+// setFocus gives the keys to pane i: 0 or 1 (a site pane), focusFabric or focusMoves.
 func (m *mainView) setFocus(i int) {
-	n := len(m.sites) + 1
-	if m.focus == focusFabric {
+	switch m.focus {
+	case focusFabric:
 		m.fabric.Blur()
-	} else {
+	case focusMoves:
+		m.moves.Blur()
+	default:
 		m.sites[m.focus].Blur()
 	}
-	m.focus = ((i % n) + n) % n
-	if m.focus == focusFabric {
+	m.focus = i
+	switch i {
+	case focusFabric:
 		m.fabric.Focus()
-	} else {
-		m.sites[m.focus].Focus()
-		m.lastSite = m.focus
+	case focusMoves:
+		m.moves.Focus()
+	default:
+		m.sites[i].Focus()
+		m.lastSite = i
 	}
 	m.SetSize(m.width, m.height) // the fabric's size depends on whether it has the keys
+}
+
+// movesHeight is the height of the moves pane in a main view of w x h with the sites on
+// screen (0: no moves, or no room for even one).
+func (m *mainView) movesHeight(w, h int) int {
+	n := m.moves.Len()
+	if n == 0 {
+		return 0
+	}
+	stripH := 1
+	if w >= WideWidth {
+		stripH = 0
+	}
+	room := h - stripH - siteMinH
+	if room < 3 {
+		return 0
+	}
+	return min(2+min(n, max(movesMinRows, h/6)), room)
 }
 
 // scrollToTop shows each list from its top, the cursor on screen.
@@ -151,14 +226,30 @@ func (m *mainView) fabricFull() bool { return !m.wide && m.focus == focusFabric 
 
 // SetSize lays the panes out in w x h: on wide terminals the fabric gets a column of a
 // quarter of the width; on narrow ones a one-line strip under the sites, or the whole view
-// while it has the keys.
+// while it has the keys. The moves pane, once there are moves, goes across the width under
+// the sites (and the fabric column): a row per move, at most a sixth of the height but at
+// least movesMinRows, never taking a site pane below siteMinH. A focused moves pane that
+// no longer fits gives the keys back to the site pane focused last.
 func (m *mainView) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.wide = w >= WideWidth
-	paneH, sitesW := h-1, w
+	stripH := 1
+	if m.wide {
+		stripH = 0
+	}
+	m.movesH = 0
+	if !m.fabricFull() {
+		m.movesH = m.movesHeight(w, h)
+	}
+	if m.focus == focusMoves && m.movesH == 0 {
+		m.moves.Blur()
+		m.focus = m.lastSite
+		m.sites[m.focus].Focus()
+	}
+	m.moves.SetSize(w, m.movesH)
+	paneH, sitesW := h-stripH-m.movesH, w
 	switch {
 	case m.wide:
-		paneH = h
 		fw := clamp(w/4, fabricMinW, fabricMaxW)
 		sitesW = w - fw
 		m.fabric.SetSize(fw, paneH)
@@ -172,8 +263,11 @@ func (m *mainView) SetSize(w, h int) {
 
 // ShortHelp is the focused pane's keys, then the view's.
 func (m *mainView) ShortHelp() []key.Binding {
-	if m.focus == focusFabric {
+	switch m.focus {
+	case focusFabric:
 		return append(m.fabric.ShortHelp(), m.common.KeyMap.NextPane)
+	case focusMoves:
+		return append(m.moves.ShortHelp(), m.common.KeyMap.NextPane)
 	}
 	short := m.sites[m.focus].ShortHelp()
 	if !m.filtering() {
@@ -181,6 +275,9 @@ func (m *mainView) ShortHelp() []key.Binding {
 			// Room for it from 120 columns; on narrower terminals ? lists it with the other
 			// selection keys, and the bar keeps ? and q.
 			short = append(short, m.common.KeyMap.Select, m.common.KeyMap.Review)
+			if m.moves.Len() > 0 {
+				short = append(short, m.common.KeyMap.Moves)
+			}
 		}
 		short = append(short, m.common.KeyMap.NextPane)
 	}
@@ -191,12 +288,15 @@ func (m *mainView) ShortHelp() []key.Binding {
 func (m *mainView) FullHelp() [][]key.Binding {
 	k := m.common.KeyMap
 	var full [][]key.Binding
-	if m.focus == focusFabric {
+	switch m.focus {
+	case focusFabric:
 		full = m.fabric.FullHelp()
-	} else {
+	case focusMoves:
+		return append(m.moves.FullHelp(), []key.Binding{k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
+	default:
 		full = m.sites[m.focus].FullHelp()
 	}
-	return append(full, []key.Binding{k.Review, k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
+	return append(full, []key.Binding{k.Review, k.Moves, k.History, k.NextPane, k.PrevPane, k.Refresh, k.Reconnect})
 }
 
 // View draws the panes side by side, and the strip under them on narrow terminals (or the
@@ -208,10 +308,10 @@ func (m *mainView) View() string {
 	a := strings.Split(m.sites[0].View(), "\n")
 	b := strings.Split(m.sites[1].View(), "\n")
 	var f []string
-	paneH := m.height - 1
+	paneH := m.height - 1 - m.movesH
 	if m.wide {
 		f = strings.Split(m.fabric.View(), "\n")
-		paneH = m.height
+		paneH = m.height - m.movesH
 	}
 	lines := make([]string, 0, m.height)
 	for i := 0; i < paneH; i++ {
@@ -220,6 +320,9 @@ func (m *mainView) View() string {
 			line += at(f, i)
 		}
 		lines = append(lines, line)
+	}
+	if m.movesH > 0 {
+		lines = append(lines, strings.Split(m.moves.View(), "\n")...)
 	}
 	if !m.wide {
 		lines = append(lines, m.fabric.StripView(m.width))

@@ -44,19 +44,21 @@ type judgedAt struct {
 	fabric, from, to uint64
 }
 
-// notMoving is what confirming says until moves exist.
-const notMoving = "moves are not implemented yet (next issue): nothing was started"
-
 // preflightTimeout bounds one preflight, the details it reads included.
 const preflightTimeout = 60 * time.Second
+
+// migrateTimeout bounds starting the moves: the engine judges them again (details
+// included) and reads the target's pools and folders before it queues them.
+const migrateTimeout = 90 * time.Second
 
 // ReviewView judges moving a selection of VMs to the other site: totals, then each VM with
 // its verdict, its target and its findings, each with its remedy. It judges again when the
 // fabric or either site changes under it, or when the operator changes a VM's targets (one
 // request at a time). A cursor goes from VM to VM: the operator acknowledges a VM's
 // warnings (a VM with warnings moves only once they are) and edits where it goes. Starting
-// the move asks the operator to type the target site's id. esc (handled by the root)
-// closes it.
+// the move asks the operator to type the target site's id, then asks the engine to queue
+// the approved VMs' moves; once it has, the root closes the review and the moves pane
+// shows them. esc (handled by the root) closes it.
 type ReviewView struct {
 	common   Common
 	engine   Engine
@@ -96,6 +98,7 @@ type ReviewView struct {
 	confirming bool // the typed confirmation has the keys
 	input      textinput.Model
 	refusal    string // why the last confirmation was refused
+	starting   int    // how many moves the engine is being asked to start (0: none)
 
 	vp       viewport.Model
 	width    int
@@ -224,6 +227,8 @@ func (r *ReviewView) Update(msg tea.Msg) (View, tea.Cmd) {
 		if r.editor != nil {
 			r.editor.onDetails(msg)
 		}
+	case migrateDoneMsg:
+		r.onStarted(msg)
 	case tea.KeyMsg:
 		switch {
 		case r.editor != nil:
@@ -443,6 +448,9 @@ func (r *ReviewView) onEditorKey(msg tea.KeyMsg) tea.Cmd {
 
 // startConfirm asks for the target site's id, unless nothing would move: then it says why.
 func (r *ReviewView) startConfirm() {
+	if r.starting > 0 {
+		return // the review says the moves are being started
+	}
 	r.refusal = ""
 	if !r.have {
 		return
@@ -475,16 +483,70 @@ func (r *ReviewView) onConfirmKey(msg tea.KeyMsg) tea.Cmd {
 		r.confirming = false
 		r.input.Blur()
 		r.input.Reset()
-		if _, err := r.Approved(); err != nil {
+		move, err := r.Approved()
+		if err != nil {
 			r.refusal = sentence(err.Error()) + " Nothing was started."
 			return nil
 		}
 		r.refusal = ""
-		return func() tea.Msg { return flashMsg{text: notMoving} }
+		return r.start(move)
 	}
 	var cmd tea.Cmd
 	r.input, cmd = r.input.Update(msg)
 	return cmd
+}
+
+// start asks the engine, off the Update goroutine, to queue the moves of the approved VMs:
+// the request the review judged, narrowed to them (with the operator's choices of targets
+// and the profile the judgement used), and the warnings acknowledged for each, by "CODE
+// object" as the engine matches them.
+func (r *ReviewView) start(move ApprovedMove) tea.Cmd {
+	req, acked := r.migrateRequest(move)
+	r.starting = len(req.VMs)
+	e, ctx, who := r.engine, r.common.Ctx, r.common.Operator
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
+		defer cancel()
+		res, err := e.Migrate(ctx, who, req, acked)
+		return migrateDoneMsg{view: r, res: res, err: err}
+	}
+}
+
+// migrateRequest is what starting the approved move asks of the engine: the request and
+// the warnings acknowledged per VM.
+func (r *ReviewView) migrateRequest(move ApprovedMove) (preflight.Request, map[model.VMKey][]string) {
+	req := preflight.Request{To: r.to, Profile: move.Result.Profile.Name}
+	acked := make(map[model.VMKey][]string, len(move.VMs))
+	for _, a := range move.VMs {
+		k := a.VM.Key
+		req.VMs = append(req.VMs, k)
+		if o, ok := r.overrides[k]; ok {
+			if req.Overrides == nil {
+				req.Overrides = map[model.VMKey]preflight.Override{}
+			}
+			req.Overrides[k] = o
+		}
+		for _, f := range a.Acknowledged {
+			acked[k] = append(acked[k], f.Code+" "+f.Object)
+		}
+	}
+	return req, acked
+}
+
+// onStarted says, while the review stays open, why nothing was started: the engine's
+// error, or why it left out every VM. When moves were queued the root closes the review.
+func (r *ReviewView) onStarted(msg migrateDoneMsg) {
+	if msg.view != r {
+		return
+	}
+	r.starting = 0
+	switch {
+	case msg.err != nil:
+		r.refusal = "could not start the moves: " + oneLine(msg.err.Error()) + "; nothing was started"
+	case len(msg.res.Moves) == 0:
+		r.refusal = "nothing was started: " + skippedText(msg.res.Skipped)
+	}
+	r.rendered = false
 }
 
 // ShortHelp is the view's part of the help bar.

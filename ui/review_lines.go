@@ -113,6 +113,8 @@ func (r *ReviewView) confirmLines(p planCounts, w int) []string {
 		return lines
 	}
 	switch {
+	case r.starting > 0:
+		return []string{st.DetailLabel.Render(fmt.Sprintf("starting %s…", plural(r.starting, "move")))}
 	case r.confirming:
 		text, style := p.sentence(r.common), st.DetailLabel
 		if r.refusal != "" {

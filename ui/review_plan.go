@@ -11,7 +11,7 @@ import (
 
 // ApprovedMove is the move the operator approved in the review: the VMs that would move,
 // each with where it goes and the warnings the operator acknowledged for it. The move
-// itself (the next issue) starts from it.
+// request to the engine (ReviewView.start) is built from it.
 type ApprovedMove struct {
 	// Result is the judgement the approval rests on.
 	Result preflight.Result

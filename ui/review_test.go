@@ -463,12 +463,14 @@ func ackAll(t *testing.T, m Model) Model {
 	return pressAll(t, m, "j", "a", "j", "a")
 }
 
-// Confirming asks for the target site's id: a wrong one is refused, the right one says that
-// moves do not exist yet, and nothing is started.
+// Confirming asks for the target site's id: a wrong one is refused and starts nothing; esc
+// in the prompt gives up (a second esc closes the review); the right one asks the engine to
+// start the moves, and the review closes once they are queued.
 func TestReviewTypedConfirmation(t *testing.T) {
 	e := newFakeEngine(reviewState())
-	m, _ := openReview(t, e, 120, 60)
+	m, vms := openReview(t, e, 120, 60)
 	m = ackAll(t, m)
+	e.migrated = model.MigrateResult{Moves: []model.Move{queuedMove(vms[1]), queuedMove(vms[2])}}
 	calls := len(e.calls)
 
 	m, cmd := press(t, m, "enter")
@@ -483,27 +485,35 @@ func TestReviewTypedConfirmation(t *testing.T) {
 	if !strings.Contains(m.View(), `"site-q" is not site-b: nothing was started`) {
 		t.Errorf("a wrong id is not refused:\n%s", m.View())
 	}
-	if strings.Contains(m.View(), notMoving) {
-		t.Error("a wrong id was accepted")
-	}
-	m = typeText(t, m, "site-b")
-	m, cmd = press(t, m, "enter")
-	m = settle(t, m, cmd)
-	if !strings.Contains(m.View(), notMoving) {
-		t.Errorf("the right id does not say moves are not implemented:\n%s", m.View())
-	}
-	if len(m.overlays) != 1 {
-		t.Error("confirming closed the review")
-	}
-	if len(e.calls) != calls {
-		t.Errorf("confirming called the engine: %+v", e.calls[calls:])
+	if len(e.calls) != calls || len(m.overlays) != 1 {
+		t.Errorf("a wrong id called the engine (%+v) or closed the review", e.calls[calls:])
 	}
 
-	// esc in the prompt cancels it, and a second esc closes the review.
-	m, _ = press(t, m, "enter")
+	// esc in the prompt cancels it only.
 	m, _ = press(t, m, "esc")
 	if len(m.overlays) != 1 || strings.Contains(m.View(), "to confirm:") {
 		t.Fatalf("esc did not cancel the prompt only:\n%s", m.View())
+	}
+
+	m, _ = press(t, m, "enter")
+	m = typeText(t, m, "site-b")
+	m, cmd = press(t, m, "enter")
+	if len(e.migrations) != 0 {
+		t.Fatal("the engine was called inside Update")
+	}
+	wantAll(t, m.View(), "starting 2 moves…")
+	m = settle(t, m, cmd)
+	if len(e.migrations) != 1 || e.calls[len(e.calls)-1].cmd != model.CmdMigrate {
+		t.Fatalf("%d Migrate calls, calls %+v; want one", len(e.migrations), e.calls[calls:])
+	}
+	if len(m.overlays) != 0 {
+		t.Errorf("the review stayed open once the moves were queued:\n%s", m.View())
+	}
+
+	// esc closes a review (another one).
+	m = pressAll(t, m, "p")
+	if len(m.overlays) != 1 {
+		t.Fatal("p did not open a review")
 	}
 	m, _ = press(t, m, "esc")
 	if len(m.overlays) != 0 {
@@ -512,7 +522,7 @@ func TestReviewTypedConfirmation(t *testing.T) {
 }
 
 // The prompt counts what would move and what stays; when nothing would move, enter says why
-// and does not ask. Approved is the move the next issue starts: the VMs that would move,
+// and does not ask. Approved is the move confirming starts: the VMs that would move,
 // their targets and the warnings acknowledged for each.
 func TestReviewConfirmCounts(t *testing.T) {
 	e := newFakeEngine(reviewState())
@@ -585,7 +595,7 @@ func TestReviewConfirmWhileJudging(t *testing.T) {
 	}
 	m, cmd := press(t, m, "enter")
 	if cmd != nil {
-		if _, ok := cmd().(flashMsg); ok {
+		if _, ok := cmd().(migrateDoneMsg); ok || len(e.migrations) > 0 {
 			t.Error("confirmed while the review was being judged again")
 		}
 	}

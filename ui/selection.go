@@ -147,6 +147,22 @@ func (p *SitePane) selectSame(key func(*model.VM) string) {
 func hostOf(vm *model.VM) string    { return vm.Host }
 func clusterOf(vm *model.VM) string { return vm.Cluster }
 
+// unselect drops the VMs with these keys from the selection (those of other sites are not
+// in it): their moves were queued.
+func (p *SitePane) unselect(keys []model.VMKey) {
+	sel := p.sel
+	for _, k := range keys {
+		if sel.has(k) {
+			sel = sel.without(k)
+		}
+	}
+	if len(sel) != len(p.sel) {
+		p.sel = sel
+		p.countHidden()
+		p.ensureVisible() // the header may have lost its selection line
+	}
+}
+
 // clearSelection unselects every VM of the pane.
 func (p *SitePane) clearSelection() {
 	p.sel, p.selHidden = nil, 0

@@ -45,6 +45,10 @@ var scenarios = []struct {
 	{"fabric_focused_down", withFabric(dciDown()), []string{"shift+tab", "f"}},
 	{"fabric_focused_not_configured", withFabric(fabric.Health{}), []string{"shift+tab", "G"}},
 	{"fabric_focused_waiting", func() model.State { return model.State{} }, []string{"shift+tab", "j"}},
+	// Moves: the pane under the sites, focused, and every move in detail.
+	{"moves", movesState, nil},
+	{"moves_focused", movesState, []string{"shift+tab", "G"}},
+	{"moves_view", movesState, []string{"m", "G", "?"}},
 }
 
 // hostileState has names, hosts and errors that would break a naive layout: very long, wide

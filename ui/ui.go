@@ -38,6 +38,17 @@ type Engine interface {
 	// site, under its vMotion profile ("": the engine's choice) and with the operator's
 	// choices of targets. It reads details from the vCenter.
 	Preflight(ctx context.Context, who model.Operator, req preflight.Request) (preflight.Result, error)
+	// Migrate queues, as who, the moves of the request's VMs (dangerous): it judges them
+	// again, leaves out (as Skipped) each VM a finding blocks or whose warnings acked does
+	// not cover ("CODE object" per VM), and refuses as a whole a request naming a VM
+	// already queued or moving. The moves then show in the States' Moves.
+	Migrate(ctx context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string) (model.MigrateResult, error)
+	// CancelMove cancels, as who, the move with that id (dangerous): the VM stays at its
+	// source. It returns once asked; the move's state shows the outcome.
+	CancelMove(ctx context.Context, who model.Operator, id string) error
+	// History is the audit log, oldest first: every move and operator command, who asked
+	// and how it ended.
+	History(ctx context.Context) ([]model.AuditRecord, error)
 }
 
 // The smallest terminal the console draws in, and the width from which the fabric pane gets
@@ -68,8 +79,12 @@ type Model struct {
 	main     mainView // the bottom of the stack, always there
 	overlays []View   // views pushed over main, the last on top
 	help     help.Model
-	flash    flash // the outcome of the last command, shown over the help bar for a while
-	lay      layout
+	flash    flash          // the outcome of the last command, shown over the help bar for a while
+	confirm  *confirmPrompt // a yes/no question in the flash line's place; it has the keys alone
+	// pending are the moves this session queued that no State has shown yet: shown
+	// meanwhile, so that the moves pane has them as soon as the review closes.
+	pending []model.Move
+	lay     layout
 }
 
 // layout is where things go at the current size; set by relayout, read by View.
@@ -141,6 +156,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		v, cmd := NewDetailsView(m.common, m.engine, msg.vm, msg.siteName)
 		m.pushView(v)
 		return m, cmd
+	case openMovesMsg:
+		return m.openMoves(msg.id)
+	case askCancelMsg:
+		return m.askCancel(msg.move)
+	case migrateDoneMsg:
+		return m.onMigrated(msg)
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.onKeys(msg.Runes)
@@ -170,9 +191,48 @@ func (m *Model) applyState(s model.State) tea.Cmd {
 	if s.Gen < m.gen {
 		return nil
 	}
+	movesChanged := s.MovesGen == 0 || s.MovesGen != m.state.MovesGen || len(s.Moves) != len(m.state.Moves)
 	m.gen, m.state = s.Gen, s
 	left := m.main.applyState(s)
-	return tea.Batch(left, m.toOverlays(stateMsg{state: s}))
+	var moves tea.Cmd
+	if movesChanged {
+		m.pending = notIn(m.pending, s.Moves)
+		moves = m.applyMoves()
+	}
+	return tea.Batch(left, m.toOverlays(stateMsg{state: s}), moves)
+}
+
+// applyMoves shows the moves (the State's, and those pending) in the moves pane and in the
+// views over the lists.
+func (m *Model) applyMoves() tea.Cmd {
+	ms := m.moves()
+	letters := siteLetters(m.state)
+	m.main.setMoves(ms, letters)
+	return m.toOverlays(movesMsg{moves: ms, letters: letters})
+}
+
+// moves is every move the console knows: the newest State's, then those pending.
+func (m *Model) moves() []model.Move { return mergeMoves(m.state.Moves, m.pending) }
+
+// notIn is the moves of ms that are not in have (by id).
+func notIn(ms, have []model.Move) []model.Move {
+	if len(ms) == 0 {
+		return nil
+	}
+	var out []model.Move
+	for _, mv := range ms {
+		found := false
+		for _, h := range have {
+			if h.ID == mv.ID {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, mv)
+		}
+	}
+	return out
 }
 
 // Selection is every VM selected in the site panes, site A's first, each in list order
@@ -188,10 +248,14 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	if m.lay.tooSmall {
 		// Nothing is on screen to act on: only quitting works.
-		if key.Matches(msg, keys.Quit) && !m.main.filtering() {
+		if key.Matches(msg, keys.Quit) && !m.main.filtering() && m.confirm == nil {
 			return m.quit()
 		}
 		return m, nil
+	}
+	// A question has the keys alone: y answers it, n or esc drops it.
+	if m.confirm != nil {
+		return m.onConfirmKey(msg)
 	}
 	// A focused text input gets the keys alone: q is a letter there.
 	if len(m.overlays) == 0 && m.main.filtering() {
@@ -216,6 +280,16 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.toOverlay(msg)
 	case key.Matches(msg, keys.Review):
 		return m.openReview()
+	case key.Matches(msg, keys.Moves):
+		id := ""
+		if mv, ok := m.main.moves.Selected(); ok {
+			id = mv.ID
+		}
+		return m.openMoves(id)
+	case key.Matches(msg, keys.History):
+		v, cmd := NewHistoryView(m.common, m.engine, m.moves(), siteLetters(m.state))
+		m.pushView(v)
+		return m, cmd
 	case key.Matches(msg, keys.Refresh):
 		return m, m.command(model.CmdPollFabric, "", func(ctx context.Context) error {
 			return m.engine.PollFabric(ctx, m.common.Operator)
@@ -269,6 +343,12 @@ func (m Model) openReview() (tea.Model, tea.Cmd) {
 	v, cmd := NewReviewView(m.common, m.engine, vms, from, to, m.state)
 	m.pushView(v)
 	return m, cmd
+}
+
+// openMoves opens the migrations view, its cursor on the move with id ("": the first).
+func (m Model) openMoves(id string) (tea.Model, tea.Cmd) {
+	m.pushView(NewMovesView(m.common, m.moves(), siteLetters(m.state), id))
+	return m, nil
 }
 
 // pushView puts v on top of the stack, sized to the screen.
@@ -334,7 +414,7 @@ func (m *Model) relayout() {
 	}
 	m.help.Width = w
 	m.lay.helpH = min(lineCount(m.help.View(m.helpKeys())), max(h/3, 1))
-	if m.flash.text != "" {
+	if m.flash.text != "" || m.confirm != nil {
 		m.lay.flashH = 1
 	}
 	vh := h - m.lay.helpH - m.lay.flashH
@@ -347,6 +427,10 @@ func (m *Model) relayout() {
 // helpKeys is what the help bar shows: the top view's keys, then the global ones.
 func (m Model) helpKeys() helpKeys {
 	k := m.common.KeyMap
+	if m.confirm != nil {
+		keys := m.confirm.keys(k)
+		return helpKeys{short: keys, full: [][]key.Binding{keys}} // ? and q are not answers
+	}
 	top := m.top()
 	short, full := top.ShortHelp(), top.FullHelp()
 	if t, ok := top.(typing); ok && t.Typing() {
@@ -378,7 +462,10 @@ func (m Model) View() string {
 		return tooSmallView(m.common.Styles, w, h)
 	}
 	lines := strings.Split(m.top().View(), "\n")
-	if m.lay.flashH > 0 {
+	switch {
+	case m.confirm != nil:
+		lines = append(lines, fit(m.confirm.render(m.common.Styles, w), w))
+	case m.lay.flashH > 0:
 		lines = append(lines, fit(m.flash.render(m.common.Styles, w), w))
 	}
 	hl := strings.Split(m.help.View(m.helpKeys()), "\n")

@@ -441,6 +441,9 @@ func focusOn(t *testing.T, m Model) int {
 	if m.main.fabric.Focused() {
 		on = append(on, focusFabric)
 	}
+	if m.main.moves.Focused() {
+		on = append(on, focusMoves)
+	}
 	if len(on) != 1 || on[0] != m.main.focus {
 		t.Fatalf("focused panes %v, m.main.focus %d", on, m.main.focus)
 	}

@@ -6,9 +6,11 @@ import (
 )
 
 // View is one screen of the console's view stack: the main split at the bottom, and views
-// pushed over it (VM details; review, confirm and moves next). The root routes keys to the
-// top view only, hands every view the engine's States and the clock, pops the top view on
-// the back key, and draws the top view with its help under it.
+// pushed over it (VM details, the review, every move in detail, the history). The root
+// routes keys to the top view only, hands every view the engine's States (and the moves,
+// as movesMsg) and the clock, pops the top view on the back key, and draws the top view
+// with its help under it. A yes/no question is not a view: the root asks it over the help
+// bar, so that what it is about stays on screen.
 type View interface {
 	// Update handles a message; the returned View replaces this one in the stack.
 	Update(msg tea.Msg) (View, tea.Cmd)
