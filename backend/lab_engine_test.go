@@ -19,6 +19,7 @@ import (
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/lab"
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 )
 
@@ -49,6 +50,10 @@ func startLab(tb testing.TB, lo lab.Options, opts ...backend.SiteOption) (*lab.L
 		tb.Fatal(err)
 	}
 	e := backend.NewEngine(specs, opts...)
+	// As the console on the lab does: the lab's cluster mapping, its simulated vCenters.
+	m := l.Config().Mapping
+	e.SetMapping(preflight.Mapping{Clusters: m.Clusters, Datastores: m.Datastores, PortGroups: m.PortGroups})
+	e.SetSimulated(true)
 	runCtx, stop := context.WithCancel(context.Background())
 	tb.Cleanup(func() { stop(); e.Close() })
 	e.Start(runCtx)
