@@ -44,6 +44,11 @@ type Options struct {
 	// it (so a presenter can type `ssh -p 2201 admin@127.0.0.1`); if any is taken they get
 	// random ports instead. 0 means random ports.
 	SwitchBasePort int
+	// Speed scales the time of the lab's vMotions (see vmotion.go): the model runs in
+	// simulated seconds, real seconds × Speed. 1, or 0, is real time: a powered-on VM with
+	// 4 GiB of memory crosses the default DCI (9.4 Gbps for one move) in about 4 s. Tests
+	// raise it to finish sooner, demos may lower it to watch a move longer.
+	Speed float64
 }
 
 // DefaultSwitchBasePort is where `vmcross` and `vmcross lab` put the lab's switches.
@@ -61,8 +66,11 @@ type Endpoint struct {
 }
 
 // Handler sees every SOAP call to a lab vCenter before the simulator dispatches it, like
-// simulator.Registry.Handler: a non-nil object handles the call instead of the registered
-// one, a non-nil fault fails it.
+// simulator.Registry.Handler: a non-nil fault fails it; a non-nil object handles the call
+// instead of the registered one only for a call without a session (the simulator then looks
+// the object up in the caller's session registry, which falls back to the main one: see
+// relocate.go for how the lab puts a wrapper there). Neither leaves the call to the lab
+// (which implements cross-vCenter RelocateVM_Task itself) and the simulator.
 type Handler func(*simulator.Context, *simulator.Method) (mo.Reference, types.BaseMethodFault)
 
 // Lab is a running two-site lab. Close it when done.
@@ -70,6 +78,7 @@ type Lab struct {
 	dir    string
 	sites  []*site
 	fabric *sim.Fabric // the simulated DCI switches
+	mover  *mover      // cross-vCenter relocations (relocate.go)
 	once   sync.Once
 }
 
@@ -78,6 +87,7 @@ type site struct {
 	model   *simulator.Model
 	server  *simulator.Server
 	handler atomic.Pointer[Handler]
+	mover   *mover // implements cross-vCenter RelocateVM_Task (relocate.go)
 
 	mu         sync.Mutex
 	collectors map[*simulator.PropertyCollector]string // that have long-polled, to session key
@@ -115,11 +125,12 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	}
 	bps := blueprints()
 	l := &Lab{dir: dir, sites: make([]*site, len(bps))}
+	l.mover = newMover(l, opts.Speed)
 	errs := make([]error, len(bps))
 	var wg sync.WaitGroup
 	for i, bp := range bps {
 		wg.Go(func() {
-			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)), filepath.Join(dir, metroDatastore))
+			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)), filepath.Join(dir, metroDatastore), l.mover)
 		})
 	}
 	var fabErr error
@@ -150,8 +161,9 @@ func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
 func (l *Lab) Fabric() *sim.Fabric { return l.fabric }
 
 // startSite builds and serves one site: its datastores are directories under dir, but for
-// the stretched datastore, whose directory (metroDir) both sites share.
-func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir string) (_ *site, err error) {
+// the stretched datastore, whose directory (metroDir) both sites share. mv runs its
+// cross-vCenter relocations.
+func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir string, mv *mover) (_ *site, err error) {
 	model := simulator.VPX()
 	model.Datacenter, model.Portgroup, model.Host, model.Cluster = 0, 0, 0, 0
 	model.ClusterHost, model.Datastore, model.Machine = 0, 0, 0
@@ -161,7 +173,7 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir strin
 	if err := createModel(model); err != nil {
 		return nil, fmt.Errorf("%s: create model: %w", bp.id, err)
 	}
-	s := &site{model: model, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}
+	s := &site{model: model, mover: mv, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -244,7 +256,8 @@ func createModel(model *simulator.Model) error {
 }
 
 // intercept is the registry's Handler: it remembers property collectors that long-poll, so
-// Close can end their waits, and hands the call to the handler set by SetHandler.
+// Close can end their waits, and hands the call to the handler set by SetHandler, then, if
+// that handler leaves it alone, to the lab's cross-vCenter relocation (relocate.go).
 func (s *site) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
 	if ctx.Session != nil {
 		switch m.Name {
@@ -261,7 +274,12 @@ func (s *site) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Refere
 		}
 	}
 	if h := s.handler.Load(); h != nil {
-		return (*h)(ctx, m)
+		if obj, fault := (*h)(ctx, m); obj != nil || fault != nil {
+			return obj, fault
+		}
+	}
+	if s.mover != nil {
+		return s.mover.intercept(s, ctx, m)
 	}
 	return nil, nil
 }
@@ -456,8 +474,10 @@ func (l *Lab) SetHandler(id model.SiteID, h Handler) {
 
 // Close stops both servers and removes the lab's files. It ends any long poll a client has
 // left open and lets go of the calls a frozen site holds, so it does not wait on clients.
+// Relocations still running stop where they are.
 func (l *Lab) Close() {
 	l.once.Do(func() {
+		l.mover.close()
 		var wg sync.WaitGroup
 		for _, s := range l.sites {
 			if s != nil {
