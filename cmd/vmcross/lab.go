@@ -18,6 +18,7 @@ const maxLabVMs = 5000
 func newLabCmd() *cobra.Command {
 	var writeConfig string
 	var vms int
+	var speed float64
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Run the built-in two-site lab as servers until interrupted",
@@ -30,9 +31,12 @@ Certificates are new on every start, so write the config again after a restart.`
 			if err := intRange("vms", vms, 0, maxLabVMs, "0 or no --vms: the standard estate of 80"); err != nil {
 				return err
 			}
+			if err := speedRange(speed); err != nil {
+				return err
+			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms, SwitchBasePort: lab.DefaultSwitchBasePort})
+			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms, SwitchBasePort: lab.DefaultSwitchBasePort, Speed: speed})
 			if err != nil {
 				return fmt.Errorf("start the lab: %w", err)
 			}
@@ -58,6 +62,7 @@ Certificates are new on every start, so write the config again after a restart.`
 		},
 	}
 	cmd.Flags().StringVar(&writeConfig, "write-config", "", "write a vmcross config file pointing at the lab")
+	cmd.Flags().Float64Var(&speed, "speed", 1, "how much faster than real time the lab's vMotions run (1 to 1000)")
 	cmd.Flags().IntVar(&vms, "vms", 0, fmt.Sprintf("VMs per site, up to %d (default: the lab's standard estate of 80)", maxLabVMs))
 	return cmd
 }
@@ -88,6 +93,14 @@ func printLab(w io.Writer, l *lab.Lab, certDir string) error {
 		fmt.Fprintln(w, "  Break the DCI for a demo: on an edge, configure terminal / interface port-channel10 /")
 		fmt.Fprintln(w, "  switchport trunk allowed vlan remove 120 / end; undo with ... add 120.")
 		fmt.Fprintln(w, "  Host keys are new on every start: add -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null.")
+	}
+	return nil
+}
+
+// speedRange checks a lab speed factor.
+func speedRange(speed float64) error {
+	if speed < 1 || speed > 1000 {
+		return &usageError{fmt.Sprintf("--speed %g is out of range: it takes 1 (real time) to 1000", speed)}
 	}
 	return nil
 }

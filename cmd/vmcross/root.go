@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,11 +34,13 @@ import (
 type sourceFlags struct {
 	configPath string
 	forceLab   bool
+	labSpeed   float64
 }
 
 func (f *sourceFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/vmcross/config.yaml)")
 	cmd.Flags().BoolVar(&f.forceLab, "lab", false, "use the embedded two-site lab even if a config file exists")
+	cmd.Flags().Float64Var(&f.labSpeed, "lab-speed", 1, "with the embedded lab: how much faster than real time its vMotions run (1 to 1000)")
 }
 
 // source is what openSource built: the site specs, and the lab to close if one was started.
@@ -92,6 +95,12 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 	if f.forceLab && f.configPath != "" {
 		return nil, &usageError{"--lab and --config cannot be used together"}
 	}
+	if f.labSpeed == 0 {
+		f.labSpeed = 1 // a sourceFlags not registered on a command
+	}
+	if err := speedRange(f.labSpeed); err != nil {
+		return nil, &usageError{"--lab-speed" + strings.TrimPrefix(err.Error(), "--speed")}
+	}
 	if !f.forceLab {
 		path := f.configPath
 		if path == "" {
@@ -115,7 +124,7 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		fmt.Fprintf(status, "vmcross: no config file at %s; starting the built-in two-site lab…\n", config.DefaultPath())
 	}
 	started := time.Now()
-	l, err := lab.Start(ctx, lab.Options{SwitchBasePort: lab.DefaultSwitchBasePort})
+	l, err := lab.Start(ctx, lab.Options{SwitchBasePort: lab.DefaultSwitchBasePort, Speed: f.labSpeed})
 	if err != nil {
 		return nil, fmt.Errorf("start the built-in lab: %w", err)
 	}
