@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -273,4 +276,90 @@ func (r *moveRig) mustState(t *testing.T, what string, ok func(model.State) bool
 	}
 	t.Fatalf("%s: not within 30s", what)
 	return model.State{}
+}
+
+// BenchmarkMoveProgressLatency measures how long a move's progress takes from the lab's task
+// (read in process, every millisecond, under the task's lock) to the engine's State: the
+// engine's share of "a progress change reaches the screen" (the console then draws at most
+// 50 ms later, at 20 frames a second). It reports the median and the worst, in ms.
+func BenchmarkMoveProgressLatency(b *testing.B) {
+	var lat []time.Duration
+	for i := 0; i < b.N; i++ {
+		l, e := startLab(b, lab.Options{Speed: 1}, quickSites...)
+		st := e.Snapshot()
+		vm, _ := lookup(st, "site-a", "web-01")
+		acked := map[model.VMKey][]string{vm.Key: {preflight.CodeFabricNotConfigured}}
+		res, err := e.Migrate(context.Background(), tester, preflight.Request{VMs: []model.VMKey{vm.Key}, To: "site-b"}, acked)
+		if err != nil || len(res.Moves) != 1 {
+			b.Fatalf("migrate: %+v %v", res, err)
+		}
+		id := res.Moves[0].ID
+
+		truth := map[int]time.Time{} // progress → when the lab's task first had it
+		engine := map[int]time.Time{}
+		var mu sync.Mutex
+		done := make(chan struct{})
+		go func() { // the engine's side
+			defer close(done)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			for st := range e.Subscribe(ctx) {
+				now := time.Now()
+				for _, m := range st.Moves {
+					if m.ID != id {
+						continue
+					}
+					mu.Lock()
+					if _, ok := engine[m.Progress]; !ok {
+						engine[m.Progress] = now
+					}
+					mu.Unlock()
+					if !m.State.Active() {
+						return
+					}
+				}
+			}
+		}()
+		// The lab's side: the task, once the engine names it.
+		reg := l.Model("site-a").Map()
+		var task types.ManagedObjectReference
+		for task.Value == "" {
+			for _, m := range e.Snapshot().Moves {
+				if m.ID == id && !m.Task.IsZero() {
+					task = types.ManagedObjectReference{Type: m.Task.Type, Value: m.Task.Value}
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lock := &simulator.Context{}
+	poll:
+		for {
+			select {
+			case <-done:
+				break poll
+			default:
+			}
+			if obj := reg.Get(task); obj != nil {
+				var p int
+				reg.WithLock(lock, obj, func() { p = int(obj.(*simulator.Task).Info.Progress) })
+				if _, ok := truth[p]; !ok {
+					truth[p] = time.Now()
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		for p, at := range truth {
+			if seen, ok := engine[p]; ok && p > 0 && p < 100 {
+				lat = append(lat, seen.Sub(at))
+			}
+		}
+		e.Close()
+	}
+	if len(lat) == 0 {
+		b.Fatal("no progress value seen at both ends")
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	b.ReportMetric(float64(len(lat))/float64(b.N), "samples/op")
 }
