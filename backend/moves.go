@@ -3,10 +3,12 @@ package backend
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -159,10 +161,14 @@ func (e *Engine) moveTargets(ctx context.Context, res preflight.Result, todo []i
 			return nil, fmt.Errorf("reading the target port groups' switches: %w", err)
 		}
 	}
+	folders := e.sameFolders(ctx, res, todo)
 	out := make([]model.MoveTarget, len(todo))
 	for n, i := range todo {
 		t := res.Targets[i]
 		p := places[t.Cluster.TargetRef.Value]
+		if f, ok := folders[res.VMs[i].FolderRef.Value]; ok {
+			p.folder = &f
+		}
 		mt := model.MoveTarget{Cluster: t.Cluster.TargetRef, ClusterName: t.Cluster.Target, Host: t.Host.TargetRef, HostName: t.Host.Target,
 			Datastores: map[string]model.Ref{}, Networks: map[string]model.Ref{}, SwitchUUIDs: map[string]string{}}
 		if p.pool != nil {
@@ -191,4 +197,63 @@ func (e *Engine) moveTargets(ctx context.Context, res preflight.Result, todo []i
 		out[n] = mt
 	}
 	return out, nil
+}
+
+// sameFolders maps each source VM folder of the VMs todo to the target's VM folder of the
+// same name, where there is one: a VM filed under Production stays under Production. The
+// others go to the target datacenter's VM folder. Folders that cannot be read are left out.
+func (e *Engine) sameFolders(ctx context.Context, res preflight.Result, todo []int) map[string]types.ManagedObjectReference {
+	var src []types.ManagedObjectReference
+	seen := map[string]bool{}
+	for _, i := range todo {
+		f := res.VMs[i].FolderRef
+		if !f.IsZero() && !seen[f.Value] {
+			seen[f.Value] = true
+			src = append(src, types.ManagedObjectReference{Type: f.Type, Value: f.Value})
+		}
+	}
+	out := map[string]types.ManagedObjectReference{}
+	if len(src) == 0 {
+		return out
+	}
+	names := map[string]string{} // source folder ref value → name
+	_ = e.Call(ctx, res.From, "source folders", 5*time.Second, func(ctx context.Context, c *vim25.Client) error {
+		var fs []mo.Folder
+		if err := property.DefaultCollector(c).Retrieve(ctx, src, []string{"name"}, &fs); err != nil {
+			return err
+		}
+		for _, f := range fs {
+			names[f.Self.Value] = f.Name
+		}
+		return nil
+	})
+	if len(names) == 0 {
+		return out
+	}
+	_ = e.Call(ctx, res.To, "target folders", 5*time.Second, func(ctx context.Context, c *vim25.Client) error {
+		v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"Folder"}, true)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
+		var fs []mo.Folder
+		if err := v.Retrieve(ctx, []string{"Folder"}, []string{"name", "childType"}, &fs); err != nil {
+			return err
+		}
+		byName := map[string]types.ManagedObjectReference{}
+		for _, f := range fs {
+			if slices.Contains(f.ChildType, "VirtualMachine") {
+				if _, dup := byName[f.Name]; !dup {
+					byName[f.Name] = f.Self
+				}
+			}
+		}
+		for ref, name := range names {
+			if f, ok := byName[name]; ok && name != "vm" {
+				out[ref] = f
+			}
+		}
+		return nil
+	})
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -96,7 +97,7 @@ func vmAt(t *testing.T, r *moveRig, site model.SiteID, name string) (mo.VirtualM
 	}
 	defer func() { _ = v.Destroy(ctx) }()
 	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "config.instanceUuid", "runtime.powerState"}, &vms); err != nil {
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "config.instanceUuid", "runtime.powerState", "parent"}, &vms); err != nil {
 		t.Fatal(err)
 	}
 	for _, vm := range vms {
@@ -142,6 +143,15 @@ func TestMoveEndToEnd(t *testing.T) {
 	}
 	if _, ok := vmAt(t, r, "site-a", "web-01"); ok {
 		t.Fatal("web-01 still at site-a")
+	}
+	// Filed in the folder of the same name as at the source.
+	c := otherClient(t, r.l, "site-b")
+	var folder mo.Folder
+	if vm.Parent == nil {
+		t.Fatal("web-01 at site-b has no folder")
+	}
+	if err := property.DefaultCollector(c.Client).RetrieveOne(context.Background(), *vm.Parent, []string{"name"}, &folder); err != nil || folder.Name != "Production" {
+		t.Errorf("web-01's folder at site-b: %q, %v; want Production", folder.Name, err)
 	}
 	// And in the engine's own inventory.
 	r.mustState(t, "web-01 listed at site-b only", func(st model.State) bool {
