@@ -151,10 +151,11 @@ func rate(mbps int64) string {
 	return strings.TrimSuffix(g, ".0") + " Gbps"
 }
 
-// approx prints an estimated duration to the minute: "< 1 min", "4 min", "1 h 08 min".
+// approx prints an estimated duration: to the second under a minute ("12 s"), then to the
+// minute ("4 min", "1 h 08 min").
 func approx(d time.Duration) string {
-	if d < 30*time.Second {
-		return "< 1 min"
+	if s := int(d.Round(time.Second) / time.Second); s < 60 {
+		return fmt.Sprintf("%d s", max(s, 1))
 	}
 	m := int(d.Round(time.Minute) / time.Minute)
 	if m < 60 {

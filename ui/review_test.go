@@ -832,3 +832,14 @@ func TestReviewFitsEverySize(t *testing.T) {
 		})
 	}
 }
+
+func TestApprox(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "1 s", 400 * time.Millisecond: "1 s", 12 * time.Second: "12 s", 59400 * time.Millisecond: "59 s",
+		59600 * time.Millisecond: "1 min", 4 * time.Minute: "4 min", 68 * time.Minute: "1 h 08 min",
+	} {
+		if got := approx(d); got != want {
+			t.Errorf("approx(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
