@@ -257,3 +257,31 @@ func (e *Engine) sameFolders(ctx context.Context, res preflight.Result, todo []i
 	})
 	return out
 }
+
+// AdoptMove re-attaches to a move an earlier run of vmcross started, as its journal recorded
+// it (VM, sites, target, task, times, plan): the move is followed from its task's current
+// state and never started again. A task that ended while vmcross was down ends the move at
+// once, as vCenter says it ended. It is a dangerous command, like Migrate.
+func (e *Engine) AdoptMove(ctx context.Context, who model.Operator, j model.Move) (model.Move, error) {
+	var out model.Move
+	err := e.command(who, model.CmdMigrate, j.To, "re-attach "+j.VMName+" ("+j.Task.Value+")", func() (string, error) {
+		if j.Task.IsZero() {
+			return "", fmt.Errorf("%s: the journal names no task: it never started, start it again instead", j.VMName)
+		}
+		vm := model.VM{Key: j.VM, Name: j.VMName, InstanceUUID: j.InstanceUUID}
+		if src, ok := e.Snapshot().Site(j.From); ok {
+			if cur, ok := src.VM(j.VM.MoRef); ok {
+				vm = cur
+			}
+		}
+		m, err := e.moves.Adopt(migrate.Request{Who: j.Operator, VM: vm, To: j.To, Target: j.Target, Bytes: j.Bytes,
+			Acknowledged: j.Acknowledged, Plan: j.Plan, Wave: j.Wave},
+			types.ManagedObjectReference{Type: j.Task.Type, Value: j.Task.Value}, j.Queued, j.Started)
+		if err != nil {
+			return "", err
+		}
+		out = m
+		return "following " + m.ID, nil
+	})
+	return out, err
+}

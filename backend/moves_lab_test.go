@@ -373,3 +373,57 @@ func BenchmarkMoveProgressLatency(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(len(lat))/float64(b.N), "samples/op")
 }
+
+// A move started by an engine that then dies (no logout, nothing more) is re-attached by a
+// new engine from its journaled record and followed to its end; it is never started twice.
+func TestMoveAdoptedAfterACrash(t *testing.T) {
+	r := startMoveRig(t)
+	res, err := r.migrate(t, "app-06") // 8 GiB: about 9 s
+	if err != nil || len(res.Moves) != 1 {
+		t.Fatalf("migrate: %+v %v", res, err)
+	}
+	id := res.Moves[0].ID
+	st := r.mustState(t, "task started", func(st model.State) bool {
+		for _, m := range st.Moves {
+			if m.ID == id && !m.Task.IsZero() && m.Progress > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	var journaled model.Move
+	for _, m := range st.Moves {
+		if m.ID == id {
+			journaled = m
+		}
+	}
+	r.e.Close() // the first run is gone; the lab's task goes on
+
+	specs, err := r.l.Config().Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := backend.NewEngine(specs)
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() { stop(); e2.Close() })
+	e2.Start(ctx)
+	if err := e2.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e2.AdoptMove(ctx, tester, journaled)
+	if err != nil || !m.Adopted || m.Task != journaled.Task {
+		t.Fatalf("adopt: %+v %v", m, err)
+	}
+	if _, err := e2.AdoptMove(ctx, tester, journaled); !errors.Is(err, migrate.ErrAlreadyMoving) {
+		t.Fatalf("adopting twice: want ErrAlreadyMoving, got %v", err)
+	}
+	r2 := &moveRig{l: r.l, e: e2}
+	seen := r2.follow(t, m.ID, nil)
+	last := seen[len(seen)-1]
+	if last.State != model.MoveDone || last.Progress != 100 {
+		t.Fatalf("adopted move ended %s %q", last.State, last.Err)
+	}
+	if _, ok := vmAt(t, r2, "site-b", "app-06"); !ok {
+		t.Fatal("app-06 not at site-b")
+	}
+}

@@ -59,6 +59,8 @@ type Request struct {
 	Target       model.MoveTarget
 	Bytes        int64    // what the move sends: memory, and disks that move
 	Acknowledged []string // the warnings the operator acknowledged ("CODE object")
+	Plan         string   // the plan and wave it belongs to, if any
+	Wave         int
 }
 
 // ErrAlreadyMoving is wrapped by Start's error for a VM that is queued or moving.
@@ -154,7 +156,7 @@ func (m *Manager) Start(reqs []Request) ([]model.Move, error) {
 		mv := &move{m: model.Move{
 			ID: fmt.Sprintf("mv-%d", m.seq), VM: r.VM.Key, VMName: r.VM.Name, InstanceUUID: r.VM.InstanceUUID,
 			From: r.VM.Key.Site, To: r.To, Target: r.Target, Operator: r.Who, Acknowledged: r.Acknowledged,
-			State: model.MoveQueued, Why: "waiting for its turn", Bytes: r.Bytes, Queued: now,
+			State: model.MoveQueued, Why: "waiting for its turn", Bytes: r.Bytes, Queued: now, Plan: r.Plan, Wave: r.Wave,
 		}, sourceHost: r.VM.HostRef, hostName: r.VM.Host}
 		m.moves = append(m.moves, mv)
 		m.byID[mv.m.ID] = mv
@@ -343,4 +345,34 @@ func (m *Manager) tasksAt(site model.SiteID) []types.ManagedObjectReference {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Value < out[j].Value })
 	return out
+}
+
+// Adopt re-attaches to a move whose task an earlier run of vmcross started (read from a
+// journal after a crash): the move is followed from its task's current state on, and never
+// started again. It is refused, like Start, when the VM is already queued or moving here.
+// queued and started are the move's times as the journal recorded them.
+func (m *Manager) Adopt(r Request, task types.ManagedObjectReference, queued, started time.Time) (model.Move, error) {
+	if task.Value == "" {
+		return model.Move{}, fmt.Errorf("adopt %s: no task to re-attach to", r.VM.Name)
+	}
+	m.mu.Lock()
+	if a := m.activeFor(r.VM); a != nil {
+		m.mu.Unlock()
+		return model.Move{}, fmt.Errorf("%s (%s, %s): %w", r.VM.Name, a.m.ID, a.m.State, ErrAlreadyMoving)
+	}
+	m.seq++
+	mv := &move{m: model.Move{
+		ID: fmt.Sprintf("mv-%d", m.seq), VM: r.VM.Key, VMName: r.VM.Name, InstanceUUID: r.VM.InstanceUUID,
+		From: r.VM.Key.Site, To: r.To, Target: r.Target, Operator: r.Who, Acknowledged: r.Acknowledged,
+		State: model.MoveRunning, Phase: "re-attached after a restart", Bytes: r.Bytes, Queued: queued, Started: started,
+		Plan: r.Plan, Wave: r.Wave, Adopted: true, Task: model.Ref{Type: task.Type, Value: task.Value},
+	}, task: task, sourceHost: r.VM.HostRef, hostName: r.VM.Host, sample: m.opts.Now()}
+	m.moves = append(m.moves, mv)
+	m.byID[mv.m.ID] = mv
+	out, list := mv.m, m.list()
+	m.mu.Unlock()
+	m.publish(list)
+	m.event(model.EventMoveStarted, out)
+	m.follow(out.From, task)
+	return out, nil
 }

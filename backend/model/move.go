@@ -59,6 +59,13 @@ type Move struct {
 	Operator     Operator   `json:"operator"`
 	// Acknowledged are the warnings the operator acknowledged for this VM ("CODE object").
 	Acknowledged []string `json:"acknowledged,omitempty"`
+	// Plan and Wave name the evacuation plan and its wave the move belongs to ("" and 0
+	// for a move asked for on its own).
+	Plan string `json:"plan,omitempty"`
+	Wave int    `json:"wave,omitempty"`
+	// Adopted is true for a move whose task was started by an earlier run of vmcross and
+	// re-attached after a restart (its Queued and Started come from the journal).
+	Adopted bool `json:"adopted,omitempty"`
 
 	State MoveState `json:"state"`
 	// Why says, while queued, what it waits for.
