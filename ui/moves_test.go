@@ -277,6 +277,31 @@ func TestMovesPaneRows(t *testing.T) {
 	}
 }
 
+// The title says what the governor allows: its limit while moves are active, a pause
+// always, before the total ETA.
+func TestMovesPaneGovernor(t *testing.T) {
+	m := newTestModel(t, newFakeEngine(movesState()), 160, 48)
+	p := m.main.moves
+	p.SetGovernor(model.Governor{Limit: 6, Cap: 8, DCILimit: 6, Why: "≤ 6 at once (DCI 18.8 Gbps)"})
+	if l := lineWith(p.View(), "MOVES"); !strings.Contains(l, "MOVES 2 running · 1 queued · 1 done · 1 failed · 1 cancelled  total ≈ 10s  ≤ 6 at once (DCI 18.8 Gbps)") {
+		t.Errorf("limit: %q", l)
+	}
+	p.SetGovernor(model.Governor{Paused: "the DCI is down", Limit: 8, Why: "paused: the DCI is down"})
+	if l := lineWith(p.View(), "MOVES"); !strings.Contains(l, "MOVES 2 running · 1 queued · 1 done · 1 failed · 1 cancelled  paused: the DCI is down  total ≈ 10s") {
+		t.Errorf("paused: %q", l)
+	}
+	// With no move active, the limit is left out and a pause still shows.
+	s := movesState()
+	p.SetMoves(s.Moves[:3], siteLetters(s))
+	if l := lineWith(p.View(), "MOVES"); !strings.Contains(l, "MOVES 1 done · 1 failed · 1 cancelled  paused: the DCI is down ") {
+		t.Errorf("paused, nothing active: %q", l)
+	}
+	p.SetGovernor(model.Governor{Limit: 8, Why: "≤ 8 at once (DCI 18.8 Gbps)"})
+	if l := lineWith(p.View(), "MOVES"); strings.Contains(l, "at once") {
+		t.Errorf("limit with nothing active: %q", l)
+	}
+}
+
 // At 80x24 the pane keeps to its title and three moves, says how many more there are, and
 // leaves the site panes their height.
 func TestMovesPaneAt80x24(t *testing.T) {

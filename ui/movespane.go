@@ -10,7 +10,8 @@ import (
 )
 
 // MovesPane lists the engine's moves under the site panes: a row per move, the active ones
-// first, under a title that counts them and gives the total ETA. The main view shows it
+// first, under a title that counts them, gives the total ETA and says what the governor
+// allows ("paused: the DCI is down", "≤ 6 at once (DCI 18.8 Gbps)"). The main view shows it
 // once a move exists. Unfocused it shows the top of the list (what runs now); tab focuses
 // it, and a cursor then picks a move: x cancels it (after a yes), enter opens the
 // migrations view on it.
@@ -20,6 +21,7 @@ type MovesPane struct {
 	letters  map[model.SiteID]string
 	cols     moveCols
 	counts   moveCounts
+	governor model.Governor
 	cursor   int    // index into moves
 	cursorID string // the move under the cursor, kept across States
 	offset   int    // first row on screen while focused
@@ -40,6 +42,30 @@ func (p *MovesPane) SetMoves(ms []model.Move, letters map[model.SiteID]string) {
 	p.counts = countMoves(p.moves)
 	p.cursor = findMove(p.moves, p.cursorID, p.cursor)
 	p.keepCursor()
+}
+
+// SetGovernor shows the governor's state in the title.
+func (p *MovesPane) SetGovernor(g model.Governor) { p.governor = g }
+
+// title is "MOVES 2 running · 1 queued  total ≈ 1m20s  ≤ 6 at once (DCI 18.8 Gbps)": the
+// counts, the total ETA and, while moves are active, the governor's limit. A pause comes
+// before the ETA, and shows with no move active too: it is what the operator must know.
+func (p MovesPane) title() string {
+	g := p.governor
+	if g.Paused == "" && (g.Why == "" || p.counts.active() == 0) {
+		return p.counts.header()
+	}
+	s := "MOVES " + p.counts.text()
+	if g.Paused != "" {
+		s += "  paused: " + g.Paused
+	}
+	if t := p.counts.total(); t != "" {
+		s += "  " + t
+	}
+	if g.Paused == "" && g.Why != "" && p.counts.active() > 0 {
+		s += "  " + g.Why
+	}
+	return s
 }
 
 // findMove is the index of the move with id, else at (clamped).
@@ -186,5 +212,5 @@ func (p MovesPane) View() string {
 	case len(p.moves) > end:
 		footer = fmt.Sprintf("%d more · %s all", len(p.moves)-end, p.common.KeyMap.Moves.Help().Key)
 	}
-	return frame{styles: p.common.Styles, focused: p.focused, title: p.counts.header(), footer: footer}.render(p.width, p.height, body)
+	return frame{styles: p.common.Styles, focused: p.focused, title: p.title(), footer: footer}.render(p.width, p.height, body)
 }

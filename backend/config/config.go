@@ -46,7 +46,38 @@ type Config struct {
 	Profile string `yaml:"profile,omitempty"`
 	// AuditLog is the audit log's file (default $XDG_STATE_HOME/vmcross/audit.log).
 	AuditLog string `yaml:"audit_log,omitempty"`
+	// Governor tunes how many moves run at once (see Governor).
+	Governor Governor `yaml:"governor,omitempty"`
 }
+
+// Governor is the governor: section: how many moves run at once. The DCI's own limit (its
+// bandwidth for the moves over what each one needs) is read live from the switches.
+//
+//	governor:
+//	  max_concurrent: 8   # moves at once across everything (default 8, at most 128)
+//	  mbps_per_move: 250  # DCI bandwidth each concurrent move needs (default: the profile's)
+//	  vmotion_gbps: 10    # the hosts' vMotion network: 1 → 4 moves per host, 10 → 8 (default 10)
+//	  sites:
+//	    site-a: {vmotion_gbps: 1}
+type Governor struct {
+	MaxConcurrent int                     `yaml:"max_concurrent,omitempty"`
+	MbpsPerMove   int                     `yaml:"mbps_per_move,omitempty"`
+	VMotionGbps   int                     `yaml:"vmotion_gbps,omitempty"`
+	Sites         map[string]GovernorSite `yaml:"sites,omitempty"`
+}
+
+// GovernorSite is one site's part of the governor: section.
+type GovernorSite struct {
+	VMotionGbps int `yaml:"vmotion_gbps,omitempty"`
+}
+
+// Governor limits' bounds: vCenter runs at most 128 vMotions at once, and no DCI link is
+// faster than 400 Gbps.
+const (
+	maxGovernorConcurrent = 128
+	maxGovernorMbps       = 400_000
+	maxVMotionGbps        = 400
+)
 
 // Mapping maps names at one site to names at the other, in either direction:
 //
@@ -221,6 +252,14 @@ var expected = map[string]expectation{
 	"switches[].dci_interfaces[]": {"an interface name such as port-channel10", "write one name per item"},
 	"poll_interval":               {"a duration such as 5s", "write a number and its unit: 5s, 500ms, 1m"},
 	"theme":                       {"a theme name such as dark", "write dark or light"},
+	// The governor: section.
+	"governor":                      {"the governor's fields (max_concurrent:, mbps_per_move:, vmotion_gbps:, sites:)", "write its fields as key: value lines under governor:"},
+	"governor.max_concurrent":       {"a number of moves such as 8", "write the number without quotes, or leave it out for 8"},
+	"governor.mbps_per_move":        {"a bandwidth in Mbps such as 250", "write the number of Mbps without quotes or unit, or leave it out for the profile's"},
+	"governor.vmotion_gbps":         {"a network speed in Gbit/s such as 10", "write 1 or 10 (or 25, 40, 100) without quotes or unit"},
+	"governor.sites":                {"a set of site ids", "write one `site-id: {vmotion_gbps: 1}` line per site under it"},
+	"governor.sites.*":              {"a site's governor fields such as {vmotion_gbps: 1}", "write vmotion_gbps: under the site id"},
+	"governor.sites.*.vmotion_gbps": {"a network speed in Gbit/s such as 10", "write 1 or 10 (or 25, 40, 100) without quotes or unit"},
 }
 
 // checkTypes checks that every known field of the document holds the kind of value it
@@ -424,7 +463,53 @@ func (c *Config) Validate() error {
 			return &Error{File: c.Path, Field: "profile", Msg: err.Error(), Fix: "write reference-2009, metro or long-distance, or leave it out"}
 		}
 	}
+	if err := c.validateGovernor(seen); err != nil {
+		return err
+	}
 	return c.validateSwitches(seen)
+}
+
+// validateGovernor checks the governor section; sites holds the valid site ids.
+func (c *Config) validateGovernor(sites map[string]bool) error {
+	g := c.Governor
+	switch {
+	case g.MaxConcurrent < 0 || g.MaxConcurrent > maxGovernorConcurrent:
+		return &Error{File: c.Path, Field: "governor.max_concurrent", Msg: fmt.Sprintf("%d is not a number of moves from 1 to %d", g.MaxConcurrent, maxGovernorConcurrent),
+			Fix: "write how many moves may run at once, or leave it out for 8"}
+	case g.MbpsPerMove < 0 || g.MbpsPerMove > maxGovernorMbps:
+		return &Error{File: c.Path, Field: "governor.mbps_per_move", Msg: fmt.Sprintf("%d is not a bandwidth from 1 to %d Mbps", g.MbpsPerMove, maxGovernorMbps),
+			Fix: "write the Mbps one vMotion needs, such as 250, or leave it out for the profile's"}
+	case g.VMotionGbps < 0 || g.VMotionGbps > maxVMotionGbps:
+		return &Error{File: c.Path, Field: "governor.vmotion_gbps", Msg: fmt.Sprintf("%d is not a network speed from 1 to %d Gbit/s", g.VMotionGbps, maxVMotionGbps),
+			Fix: "write 1 or 10, or leave it out for 10"}
+	}
+	for id, s := range g.Sites {
+		f := "governor.sites." + id
+		if !sites[id] {
+			return &Error{File: c.Path, Field: f, Msg: fmt.Sprintf("%q is not a site id", id), Fix: "use the id of one of the sites above"}
+		}
+		if s.VMotionGbps < 0 || s.VMotionGbps > maxVMotionGbps {
+			return &Error{File: c.Path, Field: f + ".vmotion_gbps", Msg: fmt.Sprintf("%d is not a network speed from 1 to %d Gbit/s", s.VMotionGbps, maxVMotionGbps),
+				Fix: "write 1 or 10, or leave it out for the governor's"}
+		}
+	}
+	return nil
+}
+
+// GovernorSettings is the backend's view of the governor section.
+func (c *Config) GovernorSettings() backend.GovernorSettings {
+	g := c.Governor
+	s := backend.GovernorSettings{MaxConcurrent: g.MaxConcurrent, MbpsPerMove: g.MbpsPerMove, VMotionGbps: g.VMotionGbps}
+	for id, site := range g.Sites {
+		if site.VMotionGbps <= 0 {
+			continue
+		}
+		if s.SiteVMotionGbps == nil {
+			s.SiteVMotionGbps = map[model.SiteID]int{}
+		}
+		s.SiteVMotionGbps[model.SiteID(id)] = site.VMotionGbps
+	}
+	return s
 }
 
 // validateSwitches checks the switches section; sites holds the valid site ids.

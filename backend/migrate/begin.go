@@ -66,9 +66,9 @@ func (m *Manager) begin(ctx context.Context, mv *move) {
 	mv.sample, mv.lastProg = m.opts.Now(), 0
 	cancel := mv.cancel
 	started := mv.m
-	list := m.list()
+	list := m.snap()
 	m.mu.Unlock()
-	m.publish(list)
+	m.send(list)
 	m.event(model.EventMoveStarted, started)
 	m.follow(req.From, task)
 	if cancel {

@@ -170,6 +170,12 @@ func (m *Manager) session(ctx context.Context, c *vim25.Client, w *watcher) erro
 	return nil
 }
 
+// rateWindow is the least time a move's rate is measured over: vCenter's progress updates
+// come in bursts (a busy vCenter, a collector's round trip), and a rate taken between two of
+// a burst would be many times the truth. The governor counts the rates as the DCI traffic
+// that is vmcross's own.
+const rateWindow = 2 * time.Second
+
 // taskInfo applies what vCenter says of a move's task.
 func (m *Manager) taskInfo(site model.SiteID, task types.ManagedObjectReference, info types.TaskInfo) {
 	m.mu.Lock()
@@ -212,7 +218,13 @@ func (m *Manager) taskInfo(site model.SiteID, task types.ManagedObjectReference,
 		}
 	}
 	if p := int(info.Progress); p > mv.m.Progress && p < 100 {
-		if dt := now.Sub(mv.sample).Seconds(); dt > 0 && mv.m.Bytes > 0 {
+		if mv.stream.IsZero() {
+			mv.stream = now
+		}
+		switch dt := now.Sub(mv.sample).Seconds(); {
+		case mv.lastProg < 0: // re-attached: the first progress seen is the baseline
+			mv.lastProg, mv.sample = p, now
+		case dt >= rateWindow.Seconds() && mv.m.Bytes > 0:
 			bps := float64(p-mv.lastProg) / 100 * float64(mv.m.Bytes) * 8 / dt
 			if mv.rate == 0 {
 				mv.rate = bps
@@ -220,20 +232,21 @@ func (m *Manager) taskInfo(site model.SiteID, task types.ManagedObjectReference,
 				mv.rate = 0.5*mv.rate + 0.5*bps
 			}
 			mv.m.RateMbps = int64(mv.rate / 1e6)
-			if mv.rate > 0 {
-				left := float64(100-p) / 100 * float64(mv.m.Bytes) * 8 / mv.rate
-				mv.m.ETA = time.Duration(left * float64(time.Second)).Round(time.Second)
-			}
+			mv.lastProg, mv.sample = p, now
 		}
-		mv.m.Progress, mv.lastProg, mv.sample, changed = p, p, now, true
+		if mv.rate > 0 {
+			left := float64(100-p) / 100 * float64(mv.m.Bytes) * 8 / mv.rate
+			mv.m.ETA = time.Duration(left * float64(time.Second)).Round(time.Second)
+		}
+		mv.m.Progress, changed = p, true
 	}
 	if !changed {
 		m.mu.Unlock()
 		return
 	}
-	list := m.list()
+	list := m.snap()
 	m.mu.Unlock()
-	m.publish(list)
+	m.send(list)
 }
 
 // faultText is what a task's fault says, as vCenter words it.

@@ -245,6 +245,9 @@ type State struct {
 	// ones and ended ones (the audit log keeps them beyond). MovesGen grows with each change.
 	Moves    []Move `json:"moves,omitempty"`
 	MovesGen uint64 `json:"moves_gen"`
+	// Governor is what the move governor allows now: paused and why, or how many moves may
+	// run at once (zero until the engine's governor is set: Engine.SetGovernor).
+	Governor Governor `json:"governor"`
 }
 
 // Site returns the snapshot of the site with the given id, or false.

@@ -51,16 +51,19 @@ type source struct {
 	lab      *lab.Lab
 }
 
-// engine builds the engine for this source: both sites, and the fabric monitor when
-// switches are configured. The caller starts and closes it.
+// engine builds the engine for this source: both sites, the governor of its moves, and
+// the fabric monitor when switches are configured. The caller starts and closes it.
 func (s *source) engine() *backend.Engine {
 	eng := backend.NewEngine(s.specs)
 	eng.SetSimulated(s.lab != nil)
+	gov := backend.GovernorSettings{}
 	if s.cfg != nil {
 		m := s.cfg.Mapping
 		eng.SetMapping(preflight.Mapping{Clusters: m.Clusters, Datastores: m.Datastores, PortGroups: m.PortGroups})
 		eng.SetProfile(s.cfg.Profile)
+		gov = s.cfg.GovernorSettings()
 	}
+	eng.SetGovernor(gov)
 	if len(s.switches) > 0 {
 		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
 	}
@@ -189,6 +192,7 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newPreflightCmd(), newMigrateCmd(), newFabricCmd(), newVersionCmd())
 	cmd.AddCommand(newHistoryCmd())
+	cmd.AddCommand(newPlanCmd())
 	return cmd
 }
 

@@ -1,0 +1,509 @@
+package backend_test
+
+// The governor on the running lab: moves queue under its limits and say why; the DCI shut
+// mid-run pauses the queue and `no shutdown` resumes it by itself; a DCI member link down
+// lowers the number of moves at once; and an evacuation of 50 VMs keeps to the limits within
+// 1.15× of the ideal makespan (BenchmarkEvacuation50).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmcross/vmcross/backend"
+	"github.com/vmcross/vmcross/backend/config"
+	"github.com/vmcross/vmcross/backend/lab"
+	"github.com/vmcross/vmcross/backend/migrate"
+	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/preflight"
+	"github.com/vmcross/vmcross/fabric"
+)
+
+// govRig is a lab and an engine on it wired as `vmcross` wires the lab, with a fabric
+// monitor that polls every interval and the governor set as asked.
+type govRig struct {
+	l *lab.Lab
+	e *backend.Engine
+}
+
+func startGovRig(tb testing.TB, lo lab.Options, s backend.GovernorSettings, interval time.Duration) *govRig {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lo)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(l.Close)
+	cfg := l.Config()
+	specs, err := cfg.Specs()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sw, err := cfg.SwitchSpecs()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := backend.NewEngine(specs, quickSites...)
+	e.SetSimulated(true)
+	e.SetMapping(preflight.Mapping{Clusters: cfg.Mapping.Clusters, Datastores: cfg.Mapping.Datastores, PortGroups: cfg.Mapping.PortGroups})
+	e.SetProfile(cfg.Profile)
+	e.SetFabric(fabric.NewMonitor(sw, fabric.WithInterval(interval), fabric.WithTimeout(5*time.Second)))
+	e.SetGovernor(s)
+	if err := e.EnableAudit(filepath.Join(tb.TempDir(), "audit.log")); err != nil {
+		tb.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	tb.Cleanup(func() { stop(); e.Close() })
+	e.Start(runCtx)
+	if err := e.WaitLoaded(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	r := &govRig{l: l, e: e}
+	r.await(tb, "the first fabric round and the governor's state", time.Minute, func(st model.State) bool {
+		return !st.Fabric.PolledAt.IsZero() && st.Fabric.Bandwidth.Known && st.Governor.Why != "" && st.Governor.Paused == ""
+	})
+	return r
+}
+
+// await waits for a State that satisfies ok, and stops the test if none comes within d.
+func (r *govRig) await(tb testing.TB, what string, d time.Duration, ok func(model.State) bool) model.State {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var last model.State
+	for st := range r.e.Subscribe(ctx) {
+		last = st
+		if ok(st) {
+			return st
+		}
+	}
+	tb.Fatalf("%s: not within %v; governor %+v; moves:\n%s", what, d, last.Governor, govMoves(last.Moves))
+	return last
+}
+
+// migrate preflights the named VMs of site-a for site-b, acknowledges every warning, and
+// queues them all in one request.
+func (r *govRig) migrate(tb testing.TB, names ...string) []model.Move {
+	tb.Helper()
+	st := r.e.Snapshot()
+	var keys []model.VMKey
+	for _, n := range names {
+		vm, ok := lookup(st, siteA, n)
+		if !ok {
+			tb.Fatalf("%s not at site-a", n)
+		}
+		keys = append(keys, vm.Key)
+	}
+	ctx := context.Background()
+	req := preflight.Request{VMs: keys, To: siteB}
+	res, err := r.e.Preflight(ctx, tester, req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acked := map[model.VMKey][]string{}
+	for _, k := range keys {
+		for _, f := range res.Findings {
+			if f.Severity == preflight.Warn && (f.VM == k || f.VM == (model.VMKey{})) {
+				acked[k] = append(acked[k], f.Code)
+			}
+		}
+	}
+	out, err := r.e.Migrate(ctx, tester, req, acked)
+	if err != nil || len(out.Skipped) > 0 || len(out.Moves) != len(names) {
+		tb.Fatalf("migrate %v: %v; skipped %+v", names, err, out.Skipped)
+	}
+	return out.Moves
+}
+
+// movesOf is the State's moves with the given ids, in that order.
+func movesOf(st model.State, ids []string) []model.Move {
+	out := make([]model.Move, 0, len(ids))
+	for _, id := range ids {
+		for _, m := range st.Moves {
+			if m.ID == id {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func moveIDs(ms []model.Move) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+// tally counts moves by what the governor sees: running (started, not ended), queued,
+// done, and ended otherwise.
+func tally(ms []model.Move) (running, queued, done, other int) {
+	for _, m := range ms {
+		switch {
+		case m.State == model.MoveQueued:
+			queued++
+		case m.State.Active():
+			running++
+		case m.State == model.MoveDone:
+			done++
+		default:
+			other++
+		}
+	}
+	return
+}
+
+func govMoves(ms []model.Move) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "  %s %s %s %d%% %s%s\n", m.ID, m.VMName, m.State, m.Progress, m.Why, m.Err)
+	}
+	return b.String()
+}
+
+// dciShut shuts (or, undo, brings back) an interface of the DCI at the Miami edge, as a
+// presenter would over SSH.
+func dciShut(t *testing.T, r *govRig, iface string, undo bool) {
+	t.Helper()
+	cmd := "shutdown"
+	if undo {
+		cmd = "no shutdown"
+	}
+	pfPresenter(t, r.l.Fabric(), pfMiaEdge, "configure terminal", "interface "+iface, cmd, "end")
+}
+
+// A small cap queues the moves with their reason; the DCI shut mid-run pauses the queue
+// (the running moves fail at vCenter; nothing new starts) and says why; `no shutdown`
+// resumes it by itself.
+func TestGovernorLabPausesAndResumes(t *testing.T) {
+	t.Parallel()
+	r := startGovRig(t, lab.Options{Speed: 1}, backend.GovernorSettings{MaxConcurrent: 2}, time.Second)
+	ids := moveIDs(r.migrate(t, "web-02", "web-03", "web-04", "web-05", "web-06"))
+
+	st := r.await(t, "two running, three queued for the cap", 30*time.Second, func(st model.State) bool {
+		ms := movesOf(st, ids)
+		running, queued, _, _ := tally(ms)
+		return running == 2 && queued == 3 && ms[4].Why == "2 moves running, the limit"
+	})
+	if g := st.Governor; g.Limit != 2 || g.Cap != 2 || g.DCILimit < 2 || !strings.HasPrefix(g.Why, "≤ 2 at once (DCI ") {
+		t.Errorf("governor %+v", g)
+	}
+
+	t.Cleanup(func() { dciShut(t, r, pfDCI, true) })
+	dciShut(t, r, pfDCI, false)
+	st = r.await(t, "paused: the DCI is down", 30*time.Second, func(st model.State) bool {
+		ms := movesOf(st, ids)
+		running, queued, _, _ := tally(ms)
+		return st.Governor.Paused == "the DCI is down" && running == 0 && queued == 3 && ms[4].Why == "paused: the DCI is down"
+	})
+	if g := st.Governor; g.Why != "paused: the DCI is down" || g.Since.IsZero() {
+		t.Errorf("paused governor %+v", g)
+	}
+	for _, m := range movesOf(st, ids)[:2] {
+		if m.State != model.MoveFailed || !strings.Contains(m.Err, pfDCI) {
+			t.Errorf("%s %s: the running moves are vCenter's to fail: %s %q", m.ID, m.VMName, m.State, m.Err)
+		}
+	}
+	// Nothing starts while it is down: three more polls.
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
+	for st := range r.e.Subscribe(ctx) {
+		if _, queued, _, _ := tally(movesOf(st, ids)); queued != 3 || st.Governor.Paused == "" {
+			t.Errorf("a move started, or the pause lifted, with the DCI down: %+v\n%s", st.Governor, govMoves(movesOf(st, ids)))
+			break
+		}
+	}
+	cancel()
+
+	dciShut(t, r, pfDCI, true)
+	st = r.await(t, "resumed by itself and done", time.Minute, func(st model.State) bool {
+		_, _, done, _ := tally(movesOf(st, ids))
+		return done == 3 && st.Governor.Paused == ""
+	})
+	for _, m := range movesOf(st, ids)[2:] {
+		if m.State != model.MoveDone {
+			t.Errorf("%s %s: %s %q", m.ID, m.VMName, m.State, m.Err)
+		}
+	}
+}
+
+// With 5 Gbps needed per move, the DCI's 2 × 10 Gbps (1.2 Gbps of other traffic) carries 3
+// moves at once; one member link down leaves 8.8 Gbps: 1. The running moves go on; nothing
+// starts until they are under the new limit; `no shutdown` brings back 3.
+func TestGovernorLabMemberDownLowersTheLimit(t *testing.T) {
+	t.Parallel()
+	// Real time: the moves' rates, measured from their progress, must be the DCI's.
+	r := startGovRig(t, lab.Options{Speed: 1}, backend.GovernorSettings{MbpsPerMove: 5000}, time.Second)
+	ids := moveIDs(r.migrate(t, "web-07", "web-08", "web-09", "web-10", "web-11"))
+
+	st := r.await(t, "three running for the DCI", 30*time.Second, func(st model.State) bool {
+		ms := movesOf(st, ids)
+		running, queued, _, _ := tally(ms)
+		return running == 3 && queued == 2 && strings.HasPrefix(ms[4].Why, "the DCI carries 3 moves at 5 Gbps each now (")
+	})
+	if g := st.Governor; g.DCILimit != 3 || g.Limit != 3 || g.NeedMbps != 5000 || !strings.HasPrefix(g.Why, "≤ 3 at once (DCI 1") {
+		t.Errorf("governor %+v", g)
+	}
+
+	const member = "Ethernet3/1"
+	t.Cleanup(func() { dciShut(t, r, member, true) })
+	dciShut(t, r, member, false)
+	r.await(t, "the limit down to 1", 30*time.Second, func(st model.State) bool {
+		return st.Governor.DCILimit == 1 && st.Fabric.Bandwidth.MembersUp == 1
+	})
+	// From here: the running moves only end, until none runs; then one at a time.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	prev := math.MaxInt
+	alone := false
+	var last model.State
+	for st := range r.e.Subscribe(ctx) {
+		last = st
+		running, _, done, other := tally(movesOf(st, ids))
+		if other > 0 {
+			t.Fatalf("a move failed:\n%s", govMoves(movesOf(st, ids)))
+		}
+		if running > prev && prev > 0 {
+			t.Fatalf("a move started while %d ran over a limit of 1 (governor %+v):\n%s", prev, st.Governor, govMoves(movesOf(st, ids)))
+		}
+		if running > 1 && done >= 3 {
+			t.Fatalf("%d running after the first three:\n%s", running, govMoves(movesOf(st, ids)))
+		}
+		prev = running
+		if done == 3 && running == 1 {
+			alone = true
+			break
+		}
+	}
+	if !alone {
+		t.Fatalf("the fourth move never started alone: governor %+v, DCI %+v:\n%s", last.Governor, last.Fabric.Bandwidth, govMoves(movesOf(last, ids)))
+	}
+	r.await(t, "the governor's state with one member", 10*time.Second, func(st model.State) bool {
+		return st.Governor.DCILimit == 1 && strings.HasPrefix(st.Governor.Why, "≤ 1 at once (DCI ")
+	})
+
+	dciShut(t, r, member, true)
+	r.await(t, "the limit back to 3", 30*time.Second, func(st model.State) bool { return st.Governor.DCILimit == 3 })
+	r.await(t, "all done", time.Minute, func(st model.State) bool {
+		_, _, done, _ := tally(movesOf(st, ids))
+		return done == len(ids)
+	})
+}
+
+// The governor: section as an operator writes it, and its mistakes.
+func TestGovernorConfig(t *testing.T) {
+	const sites = "sites:\n" +
+		"  - {id: site-a, url: https://vc-a.example.net/sdk, username: u, password: p, insecure: true}\n" +
+		"  - {id: site-b, url: https://vc-b.example.net/sdk, username: u, password: p, insecure: true}\n"
+	c, err := config.Parse("cfg.yaml", []byte(sites+"governor:\n  max_concurrent: 6\n  mbps_per_move: 500\n  sites:\n    site-b: {vmotion_gbps: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.GovernorSettings()
+	if s.MaxConcurrent != 6 || s.MbpsPerMove != 500 || s.VMotionGbps != 0 || s.SiteVMotionGbps["site-b"] != 1 || len(s.SiteVMotionGbps) != 1 {
+		t.Errorf("settings %+v", s)
+	}
+	if c, err := config.Parse("cfg.yaml", []byte(sites)); err != nil || !isZeroSettings(c.GovernorSettings()) {
+		t.Errorf("no governor section: %+v, %v", c.GovernorSettings(), err)
+	}
+	for _, tc := range []struct{ text, field, want string }{
+		{"governor:\n  max_concurrent: -1\n", "governor.max_concurrent", "-1 is not a number of moves from 1 to 128"},
+		{"governor:\n  max_concurrent: 500\n", "governor.max_concurrent", "500 is not a number of moves"},
+		{"governor:\n  max_concurrent: many\n", "governor.max_concurrent", `expected a number of moves such as 8, got the text "many"`},
+		{"governor:\n  mbps_per_move: 250 Mbps\n", "governor.mbps_per_move", "expected a bandwidth in Mbps such as 250"},
+		{"governor:\n  vmotion_gbps: 10GbE\n", "governor.vmotion_gbps", "expected a network speed in Gbit/s such as 10"},
+		{"governor:\n  sites:\n    site-c: {vmotion_gbps: 1}\n", "governor.sites.site-c", `"site-c" is not a site id`},
+		{"governor:\n  sites: [site-a]\n", "governor.sites", "expected a set of site ids, got a list"},
+		{"governor: 8\n", "governor", "expected the governor's fields"},
+		{"governor:\n  max_concurent: 8\n", "", "unknown field max_concurent"},
+	} {
+		_, err := config.Parse("cfg.yaml", []byte(sites+tc.text))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want field %q containing %q", tc.text, err, tc.field, tc.want)
+		}
+	}
+}
+
+func isZeroSettings(s backend.GovernorSettings) bool {
+	return s.MaxConcurrent == 0 && s.MbpsPerMove == 0 && s.VMotionGbps == 0 && len(s.SiteVMotionGbps) == 0
+}
+
+// The lab's prediction: two moves one after the other take twice one; side by side on the
+// 20 Gbps DCI (18.8 Gbps free) each still gets 9.4 Gbps, at most a little slower.
+func TestPredictEvacuation(t *testing.T) {
+	web := lab.PredictVM{Name: "web-02", MemoryBytes: 4 << 30}
+	one := lab.PredictMove(web, 20_000, 1200)
+	if one < 3 || one > 6 {
+		t.Fatalf("one web VM alone: %.2f s", one)
+	}
+	if two := lab.PredictEvacuation([]lab.PredictVM{web, web}, 1, 20_000, 1200); math.Abs(two-2*one) > 1e-6 {
+		t.Errorf("two in a row: %.3f s, want %.3f", two, 2*one)
+	}
+	if both := lab.PredictEvacuation([]lab.PredictVM{web, web}, 2, 20_000, 1200); both < one || both > 1.1*one {
+		t.Errorf("two side by side: %.3f s, one alone %.3f", both, one)
+	}
+	if down := lab.PredictEvacuation([]lab.PredictVM{web}, 1, 0, 0); !math.IsInf(down, 1) {
+		t.Errorf("the DCI down: %v", down)
+	}
+}
+
+// BenchmarkEvacuation50 evacuates 50 running VMs of site A (web and application servers on
+// the stretched datastore) to site B through the governor with its defaults (8 at once,
+// 250 Mbps a move), on the lab at 10× real time (about 35 s). It measures the number of
+// moves running in every State the engine publishes and in the lab's vCenters (polled
+// every 5 ms), and the makespan from the first start to the last end, in the lab's
+// simulated seconds; it compares that with the ideal for the governor's limit: the lab's
+// own model of the same moves, in the same order, at that limit, with no time lost between
+// one move's end and the next one's start (lab.PredictEvacuation). The lab's own real-time
+// costs (each relocation's checks and switchover, its 50 ms ticks), ten times over, count
+// against the makespan. It fails when the concurrency exceeds the limit or the makespan
+// exceeds 1.15× the ideal, and says for how long moves waited with fewer than the limit
+// running, and why.
+func BenchmarkEvacuation50(b *testing.B) {
+	const (
+		speed = 10
+		n     = 50
+	)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		r := startGovRig(b, lab.Options{Speed: speed, VMsPerSite: 170}, backend.GovernorSettings{}, time.Second)
+		st := r.e.Snapshot()
+		// The limit of an evacuation on the idle DCI: the least of the cap and the DCI's.
+		limit := min(st.Governor.Cap, st.Governor.DCILimit)
+		a, _ := st.Site(siteA)
+		var names []string
+		memory := map[string]int32{}
+		for _, vm := range a.VMs {
+			if vm.Power == model.PoweredOn && (strings.HasPrefix(vm.Name, "web-") || strings.HasPrefix(vm.Name, "app-")) &&
+				slices.Equal(vm.Datastores, []string{"nfs-metro-01"}) {
+				names = append(names, vm.Name)
+				memory[vm.Name] = vm.MemoryMiB
+			}
+		}
+		if len(names) < n {
+			b.Fatalf("only %d VMs to move: %v", len(names), names)
+		}
+		names = names[:n]
+		path := r.l.Fabric().DCIPath()
+
+		// Concurrency, as the engine's governor counts it and as the lab's vCenters run it.
+		var mu sync.Mutex
+		maxState, maxLab, lowest := 0, 0, math.MaxInt
+		// Time moves waited while fewer than the limit ran, by what the first of them said.
+		idle := map[string]time.Duration{}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		ids := make(chan []string, 1)
+		wg.Go(func() {
+			var mine []string
+			var since time.Time
+			why := ""
+			for st := range r.e.Subscribe(ctx) {
+				if mine == nil {
+					select {
+					case mine = <-ids:
+					default:
+						continue
+					}
+				}
+				ms := movesOf(st, mine)
+				running, queued, _, _ := tally(ms)
+				now := time.Now()
+				mu.Lock()
+				maxState = max(maxState, running)
+				lowest = min(lowest, st.Governor.Limit)
+				if why != "" {
+					idle[why] += now.Sub(since)
+				}
+				why = ""
+				if queued > 0 && running < limit {
+					for _, m := range ms {
+						if m.State == model.MoveQueued {
+							why = m.Why
+							break
+						}
+					}
+				}
+				since = now
+				mu.Unlock()
+			}
+		})
+		wg.Go(func() {
+			t := time.NewTicker(5 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					n := r.l.Relocating()
+					mu.Lock()
+					maxLab = max(maxLab, n)
+					mu.Unlock()
+				}
+			}
+		})
+
+		b.StartTimer()
+		moves := r.migrate(b, names...)
+		ids <- moveIDs(moves)
+		st = r.await(b, "the evacuation ends", 10*time.Minute, func(st model.State) bool {
+			running, queued, _, _ := tally(movesOf(st, moveIDs(moves)))
+			return running == 0 && queued == 0
+		})
+		b.StopTimer()
+		cancel()
+		wg.Wait()
+
+		ended := movesOf(st, moveIDs(moves))
+		var first, last time.Time
+		var vms []lab.PredictVM
+		for _, m := range ended {
+			if m.State != model.MoveDone {
+				b.Fatalf("%s %s: %s %q", m.ID, m.VMName, m.State, m.Err)
+			}
+			if first.IsZero() || m.Started.Before(first) {
+				first = m.Started
+			}
+			if m.Ended.After(last) {
+				last = m.Ended
+			}
+			vms = append(vms, lab.PredictVM{Name: m.VMName, MemoryBytes: float64(int64(memory[m.VMName]) << 20)})
+		}
+		makespan := last.Sub(first).Seconds() * speed
+		ideal := lab.PredictEvacuation(vms, limit, path.CapacityMbps, path.LoadMbps)
+		ratio := makespan / ideal
+		b.ReportMetric(makespan, "makespan-s")
+		b.ReportMetric(ideal, "ideal-s")
+		b.ReportMetric(ratio, "makespan/ideal")
+		b.ReportMetric(float64(maxState), "max-running")
+		b.ReportMetric(float64(maxLab), "max-vcenter")
+		b.ReportMetric(float64(limit), "limit")
+		b.ReportMetric(float64(lowest), "lowest-limit")
+		b.Logf("%d moves: makespan %.0f s simulated (%.1f s real), ideal %.0f s at %d at once: %.3f×; at most %d running (engine), %d (vCenter); the governor's lowest limit %d",
+			n, makespan, makespan/speed, ideal, limit, ratio, maxState, maxLab, lowest)
+		if maxState > limit || maxLab > limit {
+			b.Errorf("concurrency %d (engine), %d (vCenter) over the limit of %d", maxState, maxLab, limit)
+		}
+		for why, d := range idle {
+			if d*speed > 5*time.Second {
+				b.Logf("moves waited %.0f s (simulated) with fewer than %d running: %s", (d * speed).Seconds(), limit, why)
+			}
+		}
+		if ratio > 1.15 {
+			b.Errorf("makespan %.0f s is %.3f× the ideal %.0f s", makespan, ratio, ideal)
+		}
+		if limit != migrate.DefaultMaxConcurrent {
+			b.Errorf("the limit was %d, want the default cap %d (the DCI carries more)", limit, migrate.DefaultMaxConcurrent)
+		}
+	}
+}
