@@ -247,7 +247,7 @@ func TestLabHostAndSnapshotChangesShowLive(t *testing.T) {
 		h, _ := ss.HostByRef(web.HostRef.Value)
 		return h.Maintenance
 	}
-	st := waitState(t, ch, 5*time.Second, "host in maintenance", maintenance)
+	st := waitState(t, ch, liveWithin, "host in maintenance", maintenance)
 	a, _ := st.Site("site-a")
 	was, _ := before.Site("site-a")
 	if &a.VMs[0] != &was.VMs[0] {
@@ -264,7 +264,7 @@ func TestLabHostAndSnapshotChangesShowLive(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 5*time.Second, "host out of maintenance", func(s model.State) bool { return !maintenance(s) })
+	waitState(t, ch, liveWithin, "host out of maintenance", func(s model.State) bool { return !maintenance(s) })
 
 	vm := findVM(t, c, "web-01")
 	task, err = vm.CreateSnapshot(ctx, "before-change", "", false, false)
@@ -274,7 +274,7 @@ func TestLabHostAndSnapshotChangesShowLive(t *testing.T) {
 	if err := task.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, ch, 5*time.Second, "web-01 snapshot", func(s model.State) bool {
+	waitState(t, ch, liveWithin, "web-01 snapshot", func(s model.State) bool {
 		v, _ := lookup(s, "site-a", "web-01")
 		return v.Snapshots == 1
 	})

@@ -277,14 +277,14 @@ func TestMoveCancel(t *testing.T) {
 
 func (r *moveRig) mustState(t *testing.T, what string, ok func(model.State) bool) model.State {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), liveWithin)
 	defer cancel()
 	for st := range r.e.Subscribe(ctx) {
 		if ok(st) {
 			return st
 		}
 	}
-	t.Fatalf("%s: not within 30s", what)
+	t.Fatalf("%s: not within %s", what, liveWithin)
 	return model.State{}
 }
 
