@@ -102,7 +102,9 @@ func (r *govRig) migrate(tb testing.TB, names ...string) []model.Move {
 		}
 		keys = append(keys, vm.Key)
 	}
-	ctx := context.Background()
+	// Bounded: a benchmark has no test timeout to stop it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	req := preflight.Request{VMs: keys, To: siteB}
 	res, err := r.e.Preflight(ctx, tester, req)
 	if err != nil {
