@@ -155,32 +155,16 @@ type migrateSummary struct {
 }
 
 func runMigrate(ctx context.Context, src *sourceFlags, f *migrateFlags, out, status io.Writer) error {
-	s, err := src.open(ctx, status)
+	_, eng, stop, err := startEngine(ctx, src, status, true)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	eng := s.engine()
-	if err := s.enableAudit(eng); err != nil {
-		return err
-	}
-	eng.Start(ctx)
-	defer closeWithin(eng, quitWithin)
-	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	if err := eng.WaitLoaded(wctx); err != nil {
-		return err
-	}
-	waitFabric(ctx, eng)
+	defer stop()
 
 	st := eng.Snapshot()
 	to := model.SiteID(f.to)
-	if _, ok := st.Site(to); !ok {
-		var ids []string
-		for _, ss := range st.Sites {
-			ids = append(ids, string(ss.Status.ID))
-		}
-		return &usageError{fmt.Sprintf("--to %s: no such site (sites: %s)", f.to, strings.Join(ids, ", "))}
+	if err := knownSite(st, "--to", to); err != nil {
+		return err
 	}
 	keys, err := selectVMs(st, to, &f.preflightFlags)
 	if err != nil {
@@ -360,23 +344,11 @@ func runPlanMigrate(ctx context.Context, src *sourceFlags, f *migrateFlags, args
 			return err
 		}
 	}
-	s, err := src.open(ctx, status)
+	s, eng, stop, err := startEngine(ctx, src, status, true)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	eng := s.engine()
-	if err := s.enableAudit(eng); err != nil {
-		return err
-	}
-	eng.Start(ctx)
-	defer closeWithin(eng, quitWithin)
-	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	if err := eng.WaitLoaded(wctx); err != nil {
-		return err
-	}
-	waitFabric(ctx, eng)
+	defer stop()
 	plans := backend.NewPlans(eng, planDir(s))
 	defer plans.Close()
 	who := model.LocalOperator("cli")

@@ -102,20 +102,11 @@ the command line or config.`,
 }
 
 func runPlan(ctx context.Context, src *sourceFlags, f *planFlags, rules []plan.OrderRule, out, status io.Writer) error {
-	s, err := src.open(ctx, status)
+	s, eng, stop, err := startEngine(ctx, src, status, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	eng := s.engine()
-	eng.Start(ctx)
-	defer closeWithin(eng, quitWithin)
-	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	if err := eng.WaitLoaded(wctx); err != nil {
-		return err
-	}
-	waitFabric(ctx, eng)
+	defer stop()
 
 	st := eng.Snapshot()
 	to := model.SiteID(f.to)

@@ -94,29 +94,16 @@ func writeRules(w io.Writer, asJSON bool) error {
 }
 
 func runPreflight(ctx context.Context, src *sourceFlags, f *preflightFlags, out, status io.Writer) error {
-	s, err := src.open(ctx, status)
+	_, eng, stop, err := startEngine(ctx, src, status, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	eng := s.engine()
-	eng.Start(ctx)
-	defer closeWithin(eng, quitWithin)
-	wctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	if err := eng.WaitLoaded(wctx); err != nil {
-		return err
-	}
-	waitFabric(ctx, eng)
+	defer stop()
 
 	st := eng.Snapshot()
 	to := model.SiteID(f.to)
-	if _, ok := st.Site(to); !ok {
-		var ids []string
-		for _, ss := range st.Sites {
-			ids = append(ids, string(ss.Status.ID))
-		}
-		return &usageError{fmt.Sprintf("--to %s: no such site (sites: %s)", f.to, strings.Join(ids, ", "))}
+	if err := knownSite(st, "--to", to); err != nil {
+		return err
 	}
 	keys, err := selectVMs(st, to, f)
 	if err != nil {
