@@ -25,14 +25,21 @@ import (
 // and queues the others' moves. It refuses, as a whole, a request naming a VM already
 // queued or moving. It is a dangerous command: the operator role at least.
 func (e *Engine) Migrate(ctx context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string) (model.MigrateResult, error) {
+	out, _, err := e.migrate(ctx, who, req, acked, fmt.Sprintf("%d VMs to %s", len(req.VMs), req.To), "", 0)
+	return out, err
+}
+
+// migrate is Migrate, recorded as a command about object; the moves carry the plan and wave
+// they belong to ("" and 0: none), and preflight's judgement is returned with them.
+func (e *Engine) migrate(ctx context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string, object, planID string, wave int) (model.MigrateResult, preflight.Result, error) {
 	var out model.MigrateResult
-	object := fmt.Sprintf("%d VMs to %s", len(req.VMs), req.To)
+	var res preflight.Result
 	err := e.command(who, model.CmdMigrate, req.To, object, func() (string, error) {
-		res, err := e.Preflight(ctx, who, req)
+		var err error
+		res, err = e.Preflight(ctx, who, req)
 		if err != nil {
 			return "", err
 		}
-		var reqs []migrate.Request
 		var todo []int
 		for i, vm := range res.VMs {
 			if why := notMoving(res.Findings, vm.Key, acked[vm.Key]); why != "" {
@@ -48,6 +55,7 @@ func (e *Engine) Migrate(ctx context.Context, who model.Operator, req preflight.
 		if err != nil {
 			return "", err
 		}
+		reqs := make([]migrate.Request, 0, len(todo))
 		for n, i := range todo {
 			vm := res.VMs[i]
 			var bytes int64
@@ -55,7 +63,7 @@ func (e *Engine) Migrate(ctx context.Context, who model.Operator, req preflight.
 				bytes = res.Estimates[i].MemoryB + res.Estimates[i].DiskB
 			}
 			reqs = append(reqs, migrate.Request{Who: who, VM: vm, To: res.To, Target: targets[n], Bytes: bytes,
-				Acknowledged: acked[vm.Key]})
+				Acknowledged: acked[vm.Key], Plan: planID, Wave: wave})
 		}
 		moves, err := e.moves.Start(reqs)
 		if err != nil {
@@ -68,7 +76,7 @@ func (e *Engine) Migrate(ctx context.Context, who model.Operator, req preflight.
 		}
 		return "queued " + strings.Join(ids, ", "), nil
 	})
-	return out, err
+	return out, res, err
 }
 
 // notMoving says why a VM may not move: a finding blocks it, or a warning about it (or the

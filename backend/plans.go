@@ -1115,52 +1115,8 @@ func activeMove(st model.State, vm model.VM) (model.Move, bool) {
 // and preflight's judgement is returned with them (its targets name where each VM's
 // networks and datastores go).
 func (e *Engine) migrateInPlan(ctx context.Context, who model.Operator, req preflight.Request, acked map[model.VMKey][]string, id string, wave int) (model.MigrateResult, preflight.Result, error) {
-	var out model.MigrateResult
-	var res preflight.Result
 	object := fmt.Sprintf("plan %s wave %d: %d VMs to %s", id, wave, len(req.VMs), req.To)
-	err := e.command(who, model.CmdMigrate, req.To, object, func() (string, error) {
-		var err error
-		res, err = e.Preflight(ctx, who, req)
-		if err != nil {
-			return "", err
-		}
-		var todo []int
-		for i, vm := range res.VMs {
-			if why := notMoving(res.Findings, vm.Key, acked[vm.Key]); why != "" {
-				out.Skipped = append(out.Skipped, model.MoveSkipped{VM: vm.Key, Name: vm.Name, Reason: why})
-				continue
-			}
-			todo = append(todo, i)
-		}
-		if len(todo) == 0 {
-			return "nothing to move", nil
-		}
-		targets, err := e.moveTargets(ctx, res, todo)
-		if err != nil {
-			return "", err
-		}
-		reqs := make([]migrate.Request, 0, len(todo))
-		for n, i := range todo {
-			vm := res.VMs[i]
-			var bytes int64
-			if i < len(res.Estimates) {
-				bytes = res.Estimates[i].MemoryB + res.Estimates[i].DiskB
-			}
-			reqs = append(reqs, migrate.Request{Who: who, VM: vm, To: res.To, Target: targets[n], Bytes: bytes,
-				Acknowledged: acked[vm.Key], Plan: id, Wave: wave})
-		}
-		moves, err := e.moves.Start(reqs)
-		if err != nil {
-			return "", err
-		}
-		out.Moves = moves
-		ids := make([]string, len(moves))
-		for i, m := range moves {
-			ids[i] = m.ID + " " + m.VMName
-		}
-		return "queued " + strings.Join(ids, ", "), nil
-	})
-	return out, res, err
+	return e.migrate(ctx, who, req, acked, object, id, wave)
 }
 
 // settleJournal settles, after a restart, every VM the journal had handed out (see Adopt),
