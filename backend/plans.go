@@ -53,6 +53,9 @@ type Plans struct {
 	mu    sync.Mutex
 	runs  map[string]*planRun
 	order []string // the runs' ids, in the order they began here
+	// drafts are the plans Draft proposed, to be started by id; draftOrder, oldest first.
+	drafts     map[string]Proposal
+	draftOrder []string
 	state *latest.Value[[]model.PlanStatus]
 }
 

@@ -31,6 +31,8 @@ type Options struct {
 	// value means the local terminal's user, as an operator. A viewer's session disables the
 	// dangerous keys (keymap.ReadOnly), so its help does not offer them.
 	Operator model.Operator
+	// Plans are the engine's evacuation plans; nil: this console runs none.
+	Plans Planner
 }
 
 // Common is what every pane of one session shares: built once by New, handed down by value.

@@ -54,6 +54,7 @@ func (m *mainView) Title() string { return "the sites" }
 // their site come back as one selectionLeftMsg, for the flash line.
 func (m *mainView) applyState(s model.State) tea.Cmd {
 	m.fabric.SetState(s)
+	m.moves.SetGovernor(s.Governor)
 	marks := m.fabric.marks()
 	var left []siteLeft
 	for i := range m.sites {

@@ -51,6 +51,30 @@ type Engine interface {
 	History(ctx context.Context) ([]model.AuditRecord, error)
 }
 
+// Planner is what the console needs of the engine's evacuation plans; backend.Plans
+// satisfies it. One Planner serves every session of an engine. Options.Plans nil: the
+// console runs no plans (the plans view says so).
+type Planner interface {
+	// List is every plan this engine runs or ran, in the order they began.
+	List() []model.PlanStatus
+	// Subscribe delivers the list after each change, coalesced; closed when ctx ends.
+	Subscribe(ctx context.Context) <-chan []model.PlanStatus
+	// Draft proposes, as who, a plan in waves for the scope and keeps it to be started by
+	// its id; it writes its YAML to the draft's File. Nothing moves: a viewer may draft.
+	Draft(ctx context.Context, who model.Operator, s model.PlanScope) (model.PlanDraft, error)
+	// StartDraft starts, as who, the plan drafted with that id (dangerous).
+	StartDraft(ctx context.Context, who model.Operator, id string) (model.PlanStatus, error)
+	// Pause stops a plan handing out waves (the moves handed out go on); Resume lets it go
+	// on. Both dangerous.
+	Pause(ctx context.Context, who model.Operator, id string) error
+	Resume(ctx context.Context, who model.Operator, id string) error
+	// Interrupted are the plans an earlier vmcross left active that nobody follows now;
+	// Adopt re-attaches to one, as who (dangerous): its running tasks are followed, what
+	// finished meanwhile is settled, and its queue goes on.
+	Interrupted() ([]model.PlanStatus, error)
+	Adopt(ctx context.Context, who model.Operator, id string) (model.PlanStatus, error)
+}
+
 // The smallest terminal the console draws in, and the width from which the fabric pane gets
 // a column of its own instead of a strip under the sites.
 const (

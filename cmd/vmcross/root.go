@@ -300,7 +300,12 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	// switches are doing.
 	defer closeWithin(eng, quitWithin)
 
-	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal")})
+	// The console's plans: a plan started here runs while the console does; its journal
+	// lets `vmcross migrate --resume` or the next console carry it on.
+	plans := backend.NewPlans(eng, planDir(s))
+	defer plans.Close()
+
+	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal"), Plans: plans})
 	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(consoleFPS))
 	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
