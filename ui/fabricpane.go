@@ -137,23 +137,7 @@ func (f FabricPane) Update(msg tea.Msg) (FabricPane, tea.Cmd) {
 		if !f.focused {
 			return f, nil
 		}
-		keys := f.common.KeyMap
-		page := max(f.innerHeight(), 1)
-		switch {
-		case key.Matches(msg, keys.Up):
-			f.offset--
-		case key.Matches(msg, keys.Down):
-			f.offset++
-		case key.Matches(msg, keys.PageUp):
-			f.offset -= page
-		case key.Matches(msg, keys.PageDown):
-			f.offset += page
-		case key.Matches(msg, keys.Home):
-			f.offset = 0
-		case key.Matches(msg, keys.End):
-			f.offset = f.maxOffset()
-		}
-		f.offset = clamp(f.offset, 0, f.maxOffset())
+		f.offset = scrollOffset(f.common, msg, f.offset, f.innerHeight(), f.maxOffset())
 	}
 	return f, nil
 }

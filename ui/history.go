@@ -178,23 +178,7 @@ func (v *HistoryView) Update(msg tea.Msg) (View, tea.Cmd) {
 		}
 		return v, v.fetch()
 	case tea.KeyMsg:
-		keys := v.common.KeyMap
-		page := max(v.listHeight(), 1)
-		switch {
-		case key.Matches(msg, keys.Up):
-			v.offset--
-		case key.Matches(msg, keys.Down):
-			v.offset++
-		case key.Matches(msg, keys.PageUp):
-			v.offset -= page
-		case key.Matches(msg, keys.PageDown):
-			v.offset += page
-		case key.Matches(msg, keys.Home):
-			v.offset = 0
-		case key.Matches(msg, keys.End):
-			v.offset = v.maxOffset()
-		}
-		v.offset = clamp(v.offset, 0, v.maxOffset())
+		v.offset = scrollOffset(v.common, msg, v.offset, v.listHeight(), v.maxOffset())
 		v.follow = v.offset == v.maxOffset()
 	}
 	return v, nil

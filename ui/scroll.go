@@ -29,3 +29,25 @@ func scrollFooter(vp viewport.Model) string {
 	}
 	return fmt.Sprintf("%d%%", int(vp.ScrollPercent()*100+0.5))
 }
+
+// scrollOffset is a hand-drawn list's first line after msg, one of the console's scrolling
+// keys (a line, a page of page lines, home, end), clamped to 0..last. Other keys leave it.
+func scrollOffset(c Common, msg tea.KeyMsg, offset, page, last int) int {
+	keys := c.KeyMap
+	page = max(page, 1)
+	switch {
+	case key.Matches(msg, keys.Up):
+		offset--
+	case key.Matches(msg, keys.Down):
+		offset++
+	case key.Matches(msg, keys.PageUp):
+		offset -= page
+	case key.Matches(msg, keys.PageDown):
+		offset += page
+	case key.Matches(msg, keys.Home):
+		offset = 0
+	case key.Matches(msg, keys.End):
+		offset = last
+	}
+	return clamp(offset, 0, last)
+}
