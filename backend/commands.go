@@ -38,6 +38,11 @@ func (e *Engine) command(who model.Operator, c model.Command, site model.SiteID,
 		e.events.Append(ev)
 		return err
 	}
+	if err := e.readOnlyRefusal(who, c); err != nil {
+		ev.Kind, ev.Err = model.EventCommandRefused, err.Error()
+		e.events.Append(ev)
+		return err
+	}
 	if err := e.auditRefusal(c); err != nil {
 		ev.Kind, ev.Err = model.EventCommandRefused, err.Error()
 		e.events.Append(ev)

@@ -34,6 +34,7 @@ type Engine struct {
 	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
 	simulated bool
 	moves     *migrate.Manager // queues, runs and follows moves
+	gov       *governor        // under mu: the governor of the moves (SetGovernor)
 	// The audit log (under mu): its file, closed when its writer has ended, and its
 	// writer's error, which stops dangerous commands.
 	auditPath string
@@ -50,7 +51,8 @@ type Engine struct {
 }
 
 // NewEngine returns an engine for the given sites, in that order; opts apply to every site.
-// Nothing connects until Start.
+// Its moves are governed with the defaults (see GovernorSettings) until SetGovernor says
+// otherwise. Nothing connects until Start.
 func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
 	e := &Engine{done: make(chan struct{}), events: newEventLog(), byID: map[model.SiteID]*Site{},
 		details: newDetailsCache(detailsCacheSize)}
@@ -66,6 +68,9 @@ func NewEngine(specs []SiteSpec, opts ...SiteOption) *Engine {
 	e.moves = migrate.New(e.Call, e.serviceLocator,
 		func(ms []model.Move) { e.publish(func(st *model.State) { st.Moves = ms; st.MovesGen++ }) },
 		e.moveEvent, migrate.Options{})
+	// Moves are governed from the start: vSphere's limits, the cap and the DCI's bandwidth
+	// for the profile (the defaults); SetGovernor configures it otherwise.
+	e.SetGovernor(GovernorSettings{})
 	return e
 }
 

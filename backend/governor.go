@@ -39,17 +39,33 @@ type GovernorSettings struct {
 // says: DESIGN.md's 250 Mbps per concurrent vMotion (metro and long-distance).
 const defaultNeedMbps = 250
 
+// governor is the engine's governor as preflight reads it too: its settings, its memory of
+// the fabric, and the moves' traffic it was last handed.
+type governor struct {
+	s      GovernorSettings
+	rounds *fabricMemory
+	mu     sync.Mutex
+	flows  []migrate.Flow // as the last scheduling pass handed them to the gate
+}
+
 // SetGovernor configures the governor of the engine's moves and makes it follow the fabric
-// live: its state is published in State.Governor. Call it once, before Start.
+// live: its state is published in State.Governor. NewEngine sets the defaults (the zero
+// settings); call it before Start to set others.
 func (e *Engine) SetGovernor(s GovernorSettings) {
-	rounds := &fabricMemory{}
+	gv := &governor{s: s, rounds: &fabricMemory{}}
+	e.mu.Lock()
+	e.gov = gv
+	e.mu.Unlock()
+	rounds := gv.rounds
 	o := migrate.Options{
 		MaxConcurrent: s.MaxConcurrent,
 		MaxPerHost:    migrate.HostLimitFor(s.VMotionGbps),
-		Gate:          func(flows []migrate.Flow) migrate.Gate { return e.governorGate(s, rounds, flows) },
-		Report: func(g model.Governor) {
-			e.publish(func(st *model.State) { st.Governor = g })
+		Gate: func(flows []migrate.Flow) migrate.Gate {
+			g := e.governorGate(gv, flows)
+			g.StreamMbps = streamMbps(s)
+			return g
 		},
+		Report: e.reportGovernor,
 		Refresh: func() {
 			e.mu.RLock()
 			f := e.fabric
@@ -67,6 +83,56 @@ func (e *Engine) SetGovernor(s GovernorSettings) {
 		}
 	}
 	e.moves.SetOptions(o)
+	// The State says from the start what the governor allows, as its first scheduling pass
+	// will find it with nothing queued: a starting engine publishes no governor state of
+	// its own until something changes (the fabric's first poll, a move).
+	g := idleGovernor(o)
+	e.state.Update(func(st model.State) model.State {
+		st.Governor = g // the starting point, not a change: Gen stays
+		return st
+	})
+}
+
+// idleGovernor is the governor's state with nothing queued under options o: one scheduling
+// pass of a manager of its own, which asks o's gate.
+func idleGovernor(o migrate.Options) model.Governor {
+	var out model.Governor
+	o.Report = func(g model.Governor) { out = g }
+	o.Watch, o.Refresh = nil, nil
+	m := migrate.New(nil, nil, func([]model.Move) {}, func(model.EventKind, model.Move) {}, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m.Run(ctx) // one pass, then it sees ctx ended
+	return out
+}
+
+// reportGovernor publishes the governor's state after a scheduling pass, unless it is the
+// State's already: only Since may differ, the State's being when Paused or Limit last
+// changed as it was published.
+func (e *Engine) reportGovernor(g model.Governor) {
+	cur := e.Snapshot().Governor
+	if cur.Paused == g.Paused && cur.Limit == g.Limit && !cur.Since.IsZero() {
+		g.Since = cur.Since
+	}
+	if g == cur {
+		return
+	}
+	e.publish(func(st *model.State) { st.Governor = g })
+}
+
+// streamMbps is the line rate of one move's vMotion stream: the slowest vMotion network
+// the settings name (a move runs between two sites' hosts), 10 GbE when none is set.
+func streamMbps(s GovernorSettings) int64 {
+	gbps := s.VMotionGbps
+	if gbps <= 0 {
+		gbps = 10
+	}
+	for _, g := range s.SiteVMotionGbps {
+		if g > 0 && g < gbps {
+			gbps = g
+		}
+	}
+	return int64(gbps) * 1000
 }
 
 // watchFabric wakes the scheduler on every new fabric Health until ctx ends.
@@ -83,16 +149,20 @@ func (e *Engine) watchFabric(ctx context.Context, rounds *fabricMemory, wake fun
 
 // governorGate is the gate of one scheduling pass: the fabric's latest Health judged for
 // the moves' need.
-func (e *Engine) governorGate(s GovernorSettings, rounds *fabricMemory, flows []migrate.Flow) migrate.Gate {
+func (e *Engine) governorGate(gv *governor, flows []migrate.Flow) migrate.Gate {
 	st := e.Snapshot()
 	e.mu.RLock()
 	profile := e.profile
 	e.mu.RUnlock()
+	gv.mu.Lock()
+	gv.flows = flows
+	gv.mu.Unlock()
+	rounds := gv.rounds
 	asOf := rounds.see(st.Fabric)
 	rounds.mu.Lock()
 	prev := rounds.others
 	rounds.mu.Unlock()
-	g, next := dciGate(gateInput{health: st.Fabric, need: moveNeed(s, profile), vmotion: vmotionVLANs(st),
+	g, next := dciGate(gateInput{health: st.Fabric, need: moveNeed(gv.s, profile), vmotion: vmotionVLANs(st),
 		flows: flows, asOf: asOf, prev: prev, now: time.Now()})
 	rounds.mu.Lock()
 	if next.ok {
@@ -100,6 +170,31 @@ func (e *Engine) governorGate(s GovernorSettings, rounds *fabricMemory, flows []
 	}
 	rounds.mu.Unlock()
 	return g
+}
+
+// dciAvailable is the DCI bandwidth the governor gives vmcross's moves on st's fabric
+// Health (model.Governor.AvailableMbps: the capacity less the traffic that is not theirs),
+// judged as a scheduling pass would judge it now, with the moves' traffic the last pass was
+// handed; ok is false when the governor sets no DCI limit (no fabric, or its bandwidth not
+// measured). It is worked out for st rather than read from st.Governor, which the
+// scheduler updates a moment after each new Health. It changes nothing the governor keeps.
+func (e *Engine) dciAvailable(st model.State, now time.Time) (mbps int64, ok bool) {
+	e.mu.RLock()
+	gv, profile := e.gov, e.profile
+	e.mu.RUnlock()
+	if gv == nil {
+		return 0, false
+	}
+	gv.mu.Lock()
+	flows := gv.flows
+	gv.mu.Unlock()
+	asOf := gv.rounds.peek(st.Fabric)
+	gv.rounds.mu.Lock()
+	prev := gv.rounds.others
+	gv.rounds.mu.Unlock()
+	g, _ := dciGate(gateInput{health: st.Fabric, need: moveNeed(gv.s, profile), vmotion: vmotionVLANs(st),
+		flows: flows, asOf: asOf, prev: prev, now: now})
+	return g.AvailableMbps, g.Limited
 }
 
 // gateInput is what one scheduling pass judges the DCI from.
@@ -132,16 +227,31 @@ type fabricMemory struct {
 func (r *fabricMemory) see(h fabric.Health) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.running.IsZero() && !h.PolledAt.Before(r.running) && r.running.After(r.done) {
-		r.done = r.running // the round seen running has ended since
+	r.running, r.done = nextRounds(r.running, r.done, h)
+	return r.done
+}
+
+// peek is what see would return for h, without taking h in.
+func (r *fabricMemory) peek(h fabric.Health) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, done := nextRounds(r.running, r.done, h)
+	return done
+}
+
+// nextRounds is the memory of poll rounds (the round seen running, the latest known complete)
+// after seeing h.
+func nextRounds(running, done time.Time, h fabric.Health) (time.Time, time.Time) {
+	if !running.IsZero() && !h.PolledAt.Before(running) && running.After(done) {
+		done = running // the round seen running has ended since
 	}
 	switch {
 	case h.Polling:
-		r.running = h.PollStarted
-	case !h.PollStarted.IsZero() && !h.PolledAt.Before(h.PollStarted) && h.PollStarted.After(r.done):
-		r.done = h.PollStarted
+		running = h.PollStarted
+	case !h.PollStarted.IsZero() && !h.PolledAt.Before(h.PollStarted) && h.PollStarted.After(done):
+		done = h.PollStarted
 	}
-	return r.done
+	return running, done
 }
 
 // need is what one move needs of the DCI: Mbps per concurrent move, or (PerMove false) in

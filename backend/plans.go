@@ -56,7 +56,11 @@ type Plans struct {
 	// drafts are the plans Draft proposed, to be started by id; draftOrder, oldest first.
 	drafts     map[string]Proposal
 	draftOrder []string
-	state *latest.Value[[]model.PlanStatus]
+	// orders and waveSize are what Draft proposes with (SetOrders): the config's plan:
+	// section.
+	orders   []plan.OrderRule
+	waveSize int
+	state    *latest.Value[[]model.PlanStatus]
 }
 
 // NewPlans returns the plans of engine e, journaled in dir (plan.DefaultDir() unless
@@ -424,15 +428,18 @@ func (e *Engine) planConcurrency(n int) int {
 	return plan.DefaultConcurrency
 }
 
-// Pause stops plan id handing out waves: the moves already handed out go on (cancel one
-// with CancelMove). Dangerous, like Migrate.
+// Pause stops plan id handing out VMs. The moves it handed out that the engine has queued
+// and not started yet are taken back (cancelled: a queued move is only dropped) and their
+// VMs are pending again, handed out anew on Resume; the moves running go on (cancel one
+// with CancelMove). A wave being handed out as it pauses goes on; pausing again takes back
+// what of it is still queued. Dangerous, like Migrate.
 func (p *Plans) Pause(ctx context.Context, who model.Operator, id string) error {
 	return p.e.command(who, model.CmdMigrate, "", "plan "+id+": pause", func() (string, error) {
 		r, err := p.run(id)
 		if err != nil {
 			return "", err
 		}
-		return r.setPaused(true)
+		return r.setPaused(ctx, who, true)
 	})
 }
 
@@ -443,7 +450,7 @@ func (p *Plans) Resume(ctx context.Context, who model.Operator, id string) error
 		if err != nil {
 			return "", err
 		}
-		return r.setPaused(false)
+		return r.setPaused(ctx, who, false)
 	})
 }
 
@@ -506,9 +513,10 @@ func (p *Plans) Adopt(ctx context.Context, who model.Operator, id string) (model
 	return out, err
 }
 
-// Reverse proposes the way back of finished plan id (see plan.Reverse): every VM it moved,
-// back to the host, cluster, datastore and port groups it left, judged by preflight like
-// any plan. Nothing moves until the plan is started.
+// Reverse proposes the way back of finished plan id (see plan.ReverseWith): every VM it
+// moved, back to the host, cluster, datastores and port groups it left (each datastore
+// named as both sites' inventories name it now), judged by preflight like any plan.
+// Nothing moves until the plan is started.
 func (p *Plans) Reverse(ctx context.Context, who model.Operator, id string, concurrency int) (Proposal, error) {
 	j, err := plan.LoadJournal(plan.JournalPath(p.dir, id))
 	if errors.Is(err, os.ErrNotExist) {
@@ -520,7 +528,7 @@ func (p *Plans) Reverse(ctx context.Context, who model.Operator, id string, conc
 	if r, err := p.run(id); err == nil && r.status().State.Active() {
 		return Proposal{}, fmt.Errorf("plan %s is still running: reverse it once it has ended", id)
 	}
-	pl, err := plan.Reverse(j, p.now(), who.String())
+	pl, err := plan.ReverseWith(j, p.now(), who.String(), datastoreNames(p.e.Snapshot()))
 	if err != nil {
 		return Proposal{}, err
 	}
@@ -557,6 +565,19 @@ func (p *Plans) Reverse(ctx context.Context, who model.Operator, id string, conc
 		}
 	}
 	return p.proposal(plan.Judge(pl, res, resolved, missing), res, p.e.planConcurrency(concurrency)), nil
+}
+
+// datastoreNames names every site's datastores by MoRef value.
+func datastoreNames(st model.State) plan.DatastoreNames {
+	out := plan.DatastoreNames{}
+	for _, ss := range st.Sites {
+		byRef := make(map[string]string, len(ss.Datastores))
+		for _, d := range ss.Datastores {
+			byRef[d.Ref.Value] = d.Name
+		}
+		out[ss.Status.ID] = byRef
+	}
+	return out
 }
 
 // inventoryLag bounds how long the way back waits for the inventory to show a VM that has
@@ -663,32 +684,110 @@ func (r *planRun) status() model.PlanStatus {
 	return st
 }
 
-func (r *planRun) setPaused(paused bool) (string, error) {
+// setPaused pauses or resumes the run for who. Paused, it takes back the moves queued and
+// not started (pullBack).
+func (r *planRun) setPaused(ctx context.Context, who model.Operator, paused bool) (string, error) {
 	r.mu.Lock()
 	switch {
 	case !r.j.State.Active():
 		st := r.j.State
 		r.mu.Unlock()
 		return "", fmt.Errorf("plan %s has ended (%s)", r.j.Plan.ID, st)
-	case paused && r.j.State == model.PlanPaused, !paused && r.j.State == model.PlanRunning:
-		st := r.j.State
+	case !paused && r.j.State == model.PlanRunning:
 		r.mu.Unlock()
-		return "already " + string(st), nil
+		return "already " + string(model.PlanRunning), nil
+	case paused && r.j.State == model.PlanPaused:
+		r.mu.Unlock()
+		// A wave being handed out as the plan was paused may have been queued since: pausing
+		// again takes it back.
+		return fmt.Sprintf("already %s; %s", model.PlanPaused, pulledBack(r.pullBack(ctx, who))), nil
 	}
 	r.j.State, r.j.Why = model.PlanRunning, ""
-	msg := "resumed: the next waves will be handed out"
+	msg := "resumed: the VMs pending will be handed out"
 	if paused {
-		r.j.State, r.j.Why = model.PlanPaused, "paused: no new wave is handed out; the moves handed out go on"
-		msg = "paused: the moves already handed out go on"
+		r.j.State, r.j.Why = model.PlanPaused, "paused: no VM is handed out; the moves running go on"
 	}
 	err := r.saveLocked()
 	r.mu.Unlock()
 	r.p.publish()
+	if paused {
+		msg = "paused: " + pulledBack(r.pullBack(ctx, who)) + "; the moves running go on"
+	}
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
 	return msg, err
+}
+
+// pulledBack says how many queued moves a pause took back.
+func pulledBack(n int) string {
+	switch n {
+	case 0:
+		return "no queued move to take back"
+	case 1:
+		return "1 queued move taken back (its VM is handed out again on resume)"
+	}
+	return fmt.Sprintf("%d queued moves taken back (their VMs are handed out again on resume)", n)
+}
+
+// pullBack takes back, while the plan is paused, the moves it handed out that the engine
+// has queued and not started: each VM is journaled pending again, then its move is
+// cancelled for who (a queued move is only dropped: nothing was asked of vCenter). A move
+// that could not be cancelled (it ended, or is switching over) is followed again, as
+// before. The engine cancels a move whatever its state: one the governor starts in the
+// instant between the look at the queue and the cancel is cancelled at vCenter (its VM
+// stays at its source) and, pending, is handed out again on resume. It returns how many it
+// took back.
+func (r *planRun) pullBack(ctx context.Context, who model.Operator) int {
+	queued := map[string]bool{}
+	for _, m := range r.p.e.moves.Moves() {
+		if m.State == model.MoveQueued {
+			queued[m.ID] = true
+		}
+	}
+	type taken struct {
+		i   int
+		was plan.Entry
+	}
+	var took []taken
+	r.mu.Lock()
+	if r.j.State != model.PlanPaused {
+		r.mu.Unlock()
+		return 0
+	}
+	for i := range r.j.Entries {
+		e := &r.j.Entries[i]
+		if e.Move == "" || e.State.Final() || !queued[e.Move] {
+			continue
+		}
+		took = append(took, taken{i, *e})
+		// Written ahead: after a crash from here on, the VM is pending, which it is (a
+		// queued move dies with its engine).
+		e.State, e.Move, e.Record, e.Submitted, e.Progress = model.PlanVMPending, "", model.Move{}, time.Time{}, 0
+		e.Why = fmt.Sprintf("taken back when the plan was paused, before its move %s started: handed out again on resume", took[len(took)-1].was.Move)
+	}
+	r.mu.Unlock()
+	if len(took) == 0 {
+		return 0
+	}
+	r.save()
+	n := 0
+	for _, t := range took {
+		if err := r.p.e.CancelMove(ctx, who, t.was.Move); err != nil {
+			r.mu.Lock()
+			if e := &r.j.Entries[t.i]; e.State == model.PlanVMPending && e.Move == "" {
+				*e = t.was
+			}
+			r.mu.Unlock()
+			continue
+		}
+		n++
+	}
+	if n < len(took) {
+		r.save()
+	}
+	return n
 }
 
 // saveLocked writes the journal. Under mu.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/backend/plan"
@@ -24,7 +25,11 @@ func (p *Plans) Draft(ctx context.Context, who model.Operator, s model.PlanScope
 	if len(s.VMs) == 0 {
 		return model.PlanDraft{}, errors.New("nothing to plan: select VMs, a host, a cluster or a site first")
 	}
-	prop, err := p.Propose(ctx, who, ProposeRequest{VMs: s.VMs, To: s.To, Scope: s.Scope, Selection: s.Selection})
+	p.mu.Lock()
+	orders, waveSize := p.orders, p.waveSize
+	p.mu.Unlock()
+	prop, err := p.Propose(ctx, who, ProposeRequest{VMs: s.VMs, To: s.To, Scope: s.Scope, Selection: s.Selection,
+		Orders: orders, WaveSize: waveSize})
 	if err != nil {
 		return model.PlanDraft{}, err
 	}
@@ -53,6 +58,15 @@ func (p *Plans) Draft(ctx context.Context, who model.Operator, s model.PlanScope
 	}
 	p.mu.Unlock()
 	return d, nil
+}
+
+// SetOrders sets what Draft proposes plans with: order rules by VM name (the first that
+// matches gives a VM its order, before the vCenter custom attribute vmcross.order) and the
+// VMs a wave holds (0: plan.DefaultWaveSize). The config's plan: section sets them.
+func (p *Plans) SetOrders(rules []plan.OrderRule, waveSize int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.orders, p.waveSize = slices.Clone(rules), max(waveSize, 0)
 }
 
 // draftOf is what the console shows of a proposal.

@@ -65,8 +65,12 @@ func (e *Engine) Preflight(ctx context.Context, who model.Operator, req prefligh
 	e.mu.RUnlock()
 	res.Overrides = req.Overrides
 	res.Targets = preflight.MapVMs(src, dst, m, res.VMs, req.Overrides)
-	in := preflight.Input{VMs: sel, Source: src, Target: dst, Mapping: m, Fabric: st.Fabric, Profile: p, Now: time.Now(),
+	now := time.Now()
+	in := preflight.Input{VMs: sel, Source: src, Target: dst, Mapping: m, Fabric: st.Fabric, Profile: p, Now: now,
 		Targets: make(map[model.VMKey]preflight.Target, len(res.Targets))}
+	// The DCI's bandwidth for moves as the governor sees it: vmcross's own moves running
+	// are not load that blocks the next ones.
+	in.DCIAvailableMbps, in.DCIAvailableKnown = e.dciAvailable(st, now)
 	for _, t := range res.Targets {
 		in.Targets[t.VM] = t
 	}

@@ -50,6 +50,19 @@ type KeyMap struct {
 	CancelMove key.Binding // x, on a move (the moves pane focused, or the migrations view): cancel it, after y (dangerous)
 	History    key.Binding // h: the audit log (who moved what, when, and how it ended)
 
+	// Evacuation plans: drafting one moves nothing (a viewer may); starting, pausing and
+	// resuming one are dangerous.
+	Evacuate        key.Binding // E: plan an evacuation to the other site, after asking of what
+	Plans           key.Binding // P: the plans view (the draft, and every plan of this engine)
+	EvacuateVMs     key.Binding // v, in the evacuate question: the selected VMs (else the VM under the cursor)
+	EvacuateHost    key.Binding // h: every VM of the host of the VM under the cursor
+	EvacuateCluster key.Binding // c: every VM of its cluster
+	EvacuateSite    key.Binding // s: every VM of the focused pane's site
+	StartPlan       key.Binding // enter, on the draft in the plans view: start it, after typing the target's id (dangerous)
+	PlanVMs         key.Binding // enter, on a plan in the plans view: show or hide its VMs
+	PausePlan       key.Binding // p, on a plan: nothing more of it is handed out; its moves running go on (dangerous)
+	ResumePlan      key.Binding // r, on a paused plan: its pending VMs are handed out again (dangerous)
+
 	// A yes/no question (cancel this move?): it has the keys alone while it is asked.
 	ConfirmYes key.Binding // y: do it
 	ConfirmNo  key.Binding // n/esc: do not
@@ -99,22 +112,29 @@ const (
 	inDetail                    // a view over the lists: VM details, the review, the moves, the history
 	inEditor                    // the review's target editor
 	inConfirm                   // a yes/no question over the help bar
+	inAsk                       // the evacuate question over the help bar (what to evacuate)
+	inDraft                     // the plans view, its cursor on the draft
+	inPlans                     // the plans view, its cursor on a plan
 )
+
+// inPlanView is the plans view, wherever its cursor is.
+const inPlanView = inDraft | inPlans
 
 // places lists each place with its name for messages.
 var places = []struct {
 	p    place
 	name string
-}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}, {inEditor, "the target editor"}, {inConfirm, "the yes/no question"}}
+}{{inList, "the list"}, {inFilter, "the filter input"}, {inDetail, "the detail view"}, {inEditor, "the target editor"}, {inConfirm, "the yes/no question"},
+	{inAsk, "the evacuate question"}, {inDraft, "the plans view's draft"}, {inPlans, "the plans view's plans"}}
 
 // actions is the table behind Default, Rebind and Actions: one row per binding.
 var actions = []action{
-	{name: "up", desc: "up", keys: []string{"up", "k"}, binding: func(k *KeyMap) *key.Binding { return &k.Up }, places: inList | inDetail | inEditor},
-	{name: "down", desc: "down", keys: []string{"down", "j"}, binding: func(k *KeyMap) *key.Binding { return &k.Down }, places: inList | inDetail | inEditor},
-	{name: "page_up", desc: "page up", keys: []string{"pgup", "b"}, binding: func(k *KeyMap) *key.Binding { return &k.PageUp }, places: inList | inDetail},
-	{name: "page_down", desc: "page down", keys: []string{"pgdown", "f"}, binding: func(k *KeyMap) *key.Binding { return &k.PageDown }, places: inList | inDetail},
-	{name: "home", desc: "first", keys: []string{"home", "g"}, binding: func(k *KeyMap) *key.Binding { return &k.Home }, places: inList | inDetail},
-	{name: "end", desc: "last", keys: []string{"end", "G"}, binding: func(k *KeyMap) *key.Binding { return &k.End }, places: inList | inDetail},
+	{name: "up", desc: "up", keys: []string{"up", "k"}, binding: func(k *KeyMap) *key.Binding { return &k.Up }, places: inList | inDetail | inEditor | inPlanView},
+	{name: "down", desc: "down", keys: []string{"down", "j"}, binding: func(k *KeyMap) *key.Binding { return &k.Down }, places: inList | inDetail | inEditor | inPlanView},
+	{name: "page_up", desc: "page up", keys: []string{"pgup", "b"}, binding: func(k *KeyMap) *key.Binding { return &k.PageUp }, places: inList | inDetail | inPlanView},
+	{name: "page_down", desc: "page down", keys: []string{"pgdown", "f"}, binding: func(k *KeyMap) *key.Binding { return &k.PageDown }, places: inList | inDetail | inPlanView},
+	{name: "home", desc: "first", keys: []string{"home", "g"}, binding: func(k *KeyMap) *key.Binding { return &k.Home }, places: inList | inDetail | inPlanView},
+	{name: "end", desc: "last", keys: []string{"end", "G"}, binding: func(k *KeyMap) *key.Binding { return &k.End }, places: inList | inDetail | inPlanView},
 	{name: "next_pane", desc: "next pane", keys: []string{"tab"}, binding: func(k *KeyMap) *key.Binding { return &k.NextPane }, places: inList},
 	{name: "prev_pane", desc: "previous pane", keys: []string{"shift+tab"}, binding: func(k *KeyMap) *key.Binding { return &k.PrevPane }, places: inList},
 	{name: "filter", desc: "filter", keys: []string{"/"}, binding: func(k *KeyMap) *key.Binding { return &k.Filter }, places: inList},
@@ -133,17 +153,27 @@ var actions = []action{
 	{name: "moves", desc: "all moves", keys: []string{"m"}, binding: func(k *KeyMap) *key.Binding { return &k.Moves }, places: inList},
 	{name: "cancel_move", desc: "cancel move", keys: []string{"x"}, binding: func(k *KeyMap) *key.Binding { return &k.CancelMove }, places: inList | inDetail, dangerous: true},
 	{name: "history", desc: "history", keys: []string{"h"}, binding: func(k *KeyMap) *key.Binding { return &k.History }, places: inList},
+	{name: "evacuate", desc: "plan evacuation", keys: []string{"E"}, binding: func(k *KeyMap) *key.Binding { return &k.Evacuate }, places: inList},
+	{name: "plans", desc: "plans", keys: []string{"P"}, binding: func(k *KeyMap) *key.Binding { return &k.Plans }, places: inList},
+	{name: "evacuate_vms", desc: "selected VMs", keys: []string{"v"}, binding: func(k *KeyMap) *key.Binding { return &k.EvacuateVMs }, places: inAsk},
+	{name: "evacuate_host", desc: "host", keys: []string{"h"}, binding: func(k *KeyMap) *key.Binding { return &k.EvacuateHost }, places: inAsk},
+	{name: "evacuate_cluster", desc: "cluster", keys: []string{"c"}, binding: func(k *KeyMap) *key.Binding { return &k.EvacuateCluster }, places: inAsk},
+	{name: "evacuate_site", desc: "site", keys: []string{"s"}, binding: func(k *KeyMap) *key.Binding { return &k.EvacuateSite }, places: inAsk},
+	{name: "start_plan", desc: "start plan", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.StartPlan }, places: inDraft, dangerous: true},
+	{name: "plan_vms", desc: "plan's VMs", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.PlanVMs }, places: inPlans},
+	{name: "pause_plan", desc: "pause plan", keys: []string{"p"}, binding: func(k *KeyMap) *key.Binding { return &k.PausePlan }, places: inPlans, dangerous: true},
+	{name: "resume_plan", desc: "resume plan", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.ResumePlan }, places: inPlans, dangerous: true},
 	{name: "confirm_yes", desc: "yes", keys: []string{"y"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmYes }, places: inConfirm},
 	{name: "confirm_no", desc: "no", keys: []string{"n", "esc"}, binding: func(k *KeyMap) *key.Binding { return &k.ConfirmNo }, places: inConfirm},
 	{name: "prev_choice", desc: "previous choice", keys: []string{"left", "h"}, binding: func(k *KeyMap) *key.Binding { return &k.PrevChoice }, places: inEditor},
 	{name: "next_choice", desc: "next choice", keys: []string{"right", "l"}, binding: func(k *KeyMap) *key.Binding { return &k.NextChoice }, places: inEditor},
 	{name: "save_targets", desc: "save targets", keys: []string{"enter"}, binding: func(k *KeyMap) *key.Binding { return &k.SaveTargets }, places: inEditor},
-	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail | inEditor},
+	{name: "back", desc: "back", keys: []string{"esc"}, binding: func(k *KeyMap) *key.Binding { return &k.Back }, places: inDetail | inEditor | inAsk | inPlanView},
 	{name: "refresh", desc: "poll switches now", keys: []string{"r"}, binding: func(k *KeyMap) *key.Binding { return &k.Refresh }, places: inList},
 	{name: "reconnect", desc: "reconnect site", keys: []string{"R"}, binding: func(k *KeyMap) *key.Binding { return &k.Reconnect }, places: inList, dangerous: true},
-	{name: "help", desc: "help", keys: []string{"?"}, binding: func(k *KeyMap) *key.Binding { return &k.Help }, places: inList | inDetail},
-	{name: "quit", desc: "quit", keys: []string{"q"}, binding: func(k *KeyMap) *key.Binding { return &k.Quit }, places: inList | inDetail},
-	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail | inEditor | inConfirm},
+	{name: "help", desc: "help", keys: []string{"?"}, binding: func(k *KeyMap) *key.Binding { return &k.Help }, places: inList | inDetail | inPlanView},
+	{name: "quit", desc: "quit", keys: []string{"q"}, binding: func(k *KeyMap) *key.Binding { return &k.Quit }, places: inList | inDetail | inPlanView},
+	{name: "force_quit", desc: "quit", keys: []string{"ctrl+c"}, binding: func(k *KeyMap) *key.Binding { return &k.ForceQuit }, places: inList | inFilter | inDetail | inEditor | inConfirm | inAsk | inPlanView},
 }
 
 // ReadOnly returns a copy of km for an operator who may not run dangerous commands: their

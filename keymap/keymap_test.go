@@ -211,8 +211,9 @@ func TestActionsCoverKeyMap(t *testing.T) {
 // Dangerous actions are marked, and a read-only keymap disables them: they match no key and
 // the help leaves them out.
 func TestReadOnlyDisablesDangerous(t *testing.T) {
-	if got := Dangerous(); !reflect.DeepEqual(got, []string{"confirm_move", "cancel_move", "reconnect"}) {
-		t.Fatalf("Dangerous() = %v, want [confirm_move cancel_move reconnect]", got)
+	want := []string{"confirm_move", "cancel_move", "start_plan", "pause_plan", "resume_plan", "reconnect"}
+	if got := Dangerous(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Dangerous() = %v, want %v", got, want)
 	}
 	km := Default()
 	ro := km.ReadOnly()
@@ -474,6 +475,103 @@ func TestMoveKeys(t *testing.T) {
 		}
 	}
 	for _, ok := range []string{"confirm_yes: [y, enter]\n", "history: L\n", "cancel_move: [x, delete]\n", "moves: M\n"} {
+		if err := Default().Rebind("keys.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", strings.TrimSpace(ok), err)
+		}
+	}
+}
+
+// Evacuation plans: E asks what to evacuate and P opens the plans view, from the lists,
+// neither dangerous (drafting moves nothing: a viewer may). The question is a place of its
+// own where v, h, c and s answer and esc cancels. The plans view is two places: on the
+// draft enter starts it; on a plan enter shows its VMs, p pauses it and r resumes it.
+// Starting, pausing and resuming are dangerous: a read-only keymap has none of them.
+func TestPlanKeys(t *testing.T) {
+	km := Default()
+	cases := []struct {
+		b    key.Binding
+		keys []string
+		desc string
+	}{
+		{km.Evacuate, []string{"E"}, "plan evacuation"},
+		{km.Plans, []string{"P"}, "plans"},
+		{km.EvacuateVMs, []string{"v"}, "selected VMs"},
+		{km.EvacuateHost, []string{"h"}, "host"},
+		{km.EvacuateCluster, []string{"c"}, "cluster"},
+		{km.EvacuateSite, []string{"s"}, "site"},
+		{km.PausePlan, []string{"p"}, "pause plan"},
+		{km.ResumePlan, []string{"r"}, "resume plan"},
+	}
+	for _, c := range cases {
+		for _, k := range c.keys {
+			if !key.Matches(press(k), c.b) {
+				t.Errorf("%q does not trigger %q", k, c.desc)
+			}
+		}
+		if c.b.Help().Desc != c.desc || c.b.Help().Key == "" {
+			t.Errorf("%v: help %+v, want %q", c.keys, c.b.Help(), c.desc)
+		}
+	}
+	enter := tea.KeyMsg{Type: tea.KeyEnter}
+	if !key.Matches(enter, km.StartPlan) || !key.Matches(enter, km.PlanVMs) {
+		t.Error("enter neither starts the draft nor shows a plan's VMs")
+	}
+	want := map[string]struct {
+		places    place
+		dangerous bool
+	}{
+		"evacuate": {inList, false}, "plans": {inList, false},
+		"evacuate_vms": {inAsk, false}, "evacuate_host": {inAsk, false}, "evacuate_cluster": {inAsk, false}, "evacuate_site": {inAsk, false},
+		"start_plan": {inDraft, true}, "plan_vms": {inPlans, false}, "pause_plan": {inPlans, true}, "resume_plan": {inPlans, true},
+	}
+	for _, a := range actions {
+		if w, ok := want[a.name]; ok && (a.places != w.places || a.dangerous != w.dangerous) {
+			t.Errorf("%s: places %b, dangerous %v; want %b, %v", a.name, a.places, a.dangerous, w.places, w.dangerous)
+		}
+		// Leaving and moving work wherever the plans view's cursor is.
+		switch a.name {
+		case "up", "down", "page_up", "page_down", "home", "end", "back", "help", "quit", "force_quit":
+			if a.places&inPlanView != inPlanView {
+				t.Errorf("%s is not live in the plans view", a.name)
+			}
+		}
+		if a.places&inAsk != 0 && !strings.HasPrefix(a.name, "evacuate_") && a.name != "back" && a.name != "force_quit" {
+			t.Errorf("%s is live in the evacuate question: only the answers, esc and ctrl+c are", a.name)
+		}
+	}
+	ro := km.ReadOnly()
+	if ro.StartPlan.Enabled() || ro.PausePlan.Enabled() || ro.ResumePlan.Enabled() {
+		t.Error("a read-only keymap can start, pause or resume a plan")
+	}
+	if !ro.Evacuate.Enabled() || !ro.Plans.Enabled() || !ro.PlanVMs.Enabled() || !ro.EvacuateHost.Enabled() {
+		t.Error("a read-only keymap lost E, P, enter on a plan or an answer: a viewer may draft and look")
+	}
+
+	final := make([][]string, len(actions))
+	for i, a := range actions {
+		final[i] = a.binding(km).Keys()
+	}
+	if err := conflicts("defaults", final, make([]int, len(actions))); err != nil {
+		t.Errorf("default keys conflict: %v", err)
+	}
+	bad := []struct{ yaml, want string }{
+		{"evacuate: H\n", `key "H" does both select_host and evacuate in the list`},
+		{"plans: p\n", `key "p" does both review and plans in the list`},
+		{"evacuate_host: esc\n", `key "esc" does both evacuate_host and back in the evacuate question`},
+		{"evacuate_site: v\n", `key "v" does both evacuate_vms and evacuate_site in the evacuate question`},
+		{"start_plan: j\n", `key "j" does both down and start_plan in the plans view's draft`},
+		{"pause_plan: r\n", `key "r" does both pause_plan and resume_plan in the plans view's plans`},
+		{"plan_vms: q\n", `key "q" does both plan_vms and quit in the plans view's plans`},
+	}
+	for _, c := range bad {
+		err := Default().Rebind("keys.yaml", []byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", strings.TrimSpace(c.yaml), err, c.want)
+		}
+	}
+	// Keys of different places may be shared: H selects a host in the lists and answers
+	// "host" in the question; enter starts the draft and shows a plan's VMs.
+	for _, ok := range []string{"start_plan: [enter, S]\n", "evacuate_host: H\n", "plan_vms: [enter, space]\n"} {
 		if err := Default().Rebind("keys.yaml", []byte(ok)); err != nil {
 			t.Errorf("%q: %v", strings.TrimSpace(ok), err)
 		}

@@ -262,6 +262,9 @@ func (m *mainView) SetSize(w, h int) {
 	m.sites[1].SetSize(sitesW-a, paneH)
 }
 
+// evacuateHelpWidth is the width from which the help bar has room for E besides ? and q.
+const evacuateHelpWidth = 150
+
 // ShortHelp is the focused pane's keys, then the view's.
 func (m *mainView) ShortHelp() []key.Binding {
 	switch m.focus {
@@ -276,6 +279,9 @@ func (m *mainView) ShortHelp() []key.Binding {
 			// Room for it from 120 columns; on narrower terminals ? lists it with the other
 			// selection keys, and the bar keeps ? and q.
 			short = append(short, m.common.KeyMap.Select, m.common.KeyMap.Review)
+			if m.width >= evacuateHelpWidth {
+				short = append(short, m.common.KeyMap.Evacuate)
+			}
 			if m.moves.Len() > 0 {
 				short = append(short, m.common.KeyMap.Moves)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vmcross/vmcross/backend/model"
 )
@@ -14,7 +15,8 @@ import (
 // allows ("paused: the DCI is down", "≤ 6 at once (DCI 18.8 Gbps)"). The main view shows it
 // once a move exists. Unfocused it shows the top of the list (what runs now); tab focuses
 // it, and a cursor then picks a move: x cancels it (after a yes), enter opens the
-// migrations view on it.
+// migrations view on it. While an evacuation plan runs, the bottom edge says where it is
+// ("plan esx-a01-02 wave 2/5 · paused: the DCI is down").
 type MovesPane struct {
 	common   Common
 	moves    []model.Move // in the order shown (orderMoves)
@@ -22,9 +24,10 @@ type MovesPane struct {
 	cols     moveCols
 	counts   moveCounts
 	governor model.Governor
-	cursor   int    // index into moves
-	cursorID string // the move under the cursor, kept across States
-	offset   int    // first row on screen while focused
+	plans    []model.PlanStatus // the engine's plans, for the plan line
+	cursor   int                // index into moves
+	cursorID string             // the move under the cursor, kept across States
+	offset   int                // first row on screen while focused
 	width    int
 	height   int
 	focused  bool
@@ -46,6 +49,42 @@ func (p *MovesPane) SetMoves(ms []model.Move, letters map[model.SiteID]string) {
 
 // SetGovernor shows the governor's state in the title.
 func (p *MovesPane) SetGovernor(g model.Governor) { p.governor = g }
+
+// SetPlans shows where the active plans are, in the bottom edge.
+func (p *MovesPane) SetPlans(list []model.PlanStatus) { p.plans = list }
+
+// planLine is the first active plan in a few words: "plan esx-a01-02 wave 2/5", then
+// "· paused" when it is, "· paused: the DCI is down" when the governor holds every move, and
+// "· 1 more plan" when others run too. "" while no plan is active.
+func (p MovesPane) planLine() string {
+	var first model.PlanStatus
+	n := 0
+	for _, ps := range p.plans {
+		if ps.State.Active() {
+			if n == 0 {
+				first = ps
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	s := "plan " + planShortID(first.ID)
+	if first.Waves > 0 {
+		s += fmt.Sprintf(" wave %d/%d", max(first.WaveIndex, 1), first.Waves)
+	}
+	switch {
+	case p.governor.Paused != "":
+		s += " · paused: " + clean(p.governor.Paused)
+	case first.State == model.PlanPaused:
+		s += " · paused"
+	}
+	if n > 1 {
+		s += " · " + plural(n-1, "more plan")
+	}
+	return s
+}
 
 // title is "MOVES 2 running · 1 queued  total ≈ 1m20s  ≤ 6 at once (DCI 18.8 Gbps)": the
 // counts, the total ETA and, while moves are active, the governor's limit. A pause comes
@@ -211,6 +250,16 @@ func (p MovesPane) View() string {
 		footer = fmt.Sprintf("%d/%d", p.cursor+1, len(p.moves))
 	case len(p.moves) > end:
 		footer = fmt.Sprintf("%d more · %s all", len(p.moves)-end, p.common.KeyMap.Moves.Help().Key)
+	}
+	if pl := p.planLine(); pl != "" {
+		// The plan first; cut so that the position or "more" still shows.
+		if footer != "" {
+			if room := p.width - 2 - 4 - ansi.StringWidth(footer) - 2; room >= 12 {
+				footer = cut(pl, room) + "  " + footer
+			}
+		} else {
+			footer = pl
+		}
 	}
 	return frame{styles: p.common.Styles, focused: p.focused, title: p.title(), footer: footer}.render(p.width, p.height, body)
 }

@@ -41,6 +41,9 @@ type SitePane struct {
 	// selHidden is how many selected VMs the filter hides, counted when the rows or the
 	// selection change, never in View.
 	selHidden int
+	// note is what the console's header (the first pane's title) says after the site:
+	// READ-ONLY, and who else is connected. Set from every State, in the first pane only.
+	note string
 }
 
 // NewSitePane returns the pane for the slot-th site of the engine's State (0: site A).
@@ -106,6 +109,9 @@ func (p SitePane) Visible() int { return len(p.rows) }
 // Selected VMs that are no longer in the site's inventory leave the selection; left names
 // them, for the console to say so once. The selection survives everything else.
 func (p *SitePane) SetState(s model.State, marks *vlanMarks) (left []string) {
+	if p.slot == 0 {
+		p.note = headerNote(s, p.common.Operator)
+	}
 	var snap model.SiteSnapshot
 	var ok bool
 	if p.known {
@@ -386,7 +392,7 @@ func (p SitePane) View() string {
 	if len(p.rows) > 0 {
 		footer = fmt.Sprintf("%d/%d", p.cursor+1, len(p.rows))
 	}
-	return frame{styles: st, focused: p.focused, title: p.title(), footer: footer}.render(p.width, p.height, body)
+	return frame{styles: st, focused: p.focused, title: p.titleWithNote(), footer: footer}.render(p.width, p.height, body)
 }
 
 // statusLine is "● connected  vc-a.example.net      80 VMs".
@@ -531,4 +537,50 @@ func age(d time.Duration) string {
 		return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
+// titleWithNote is the title, then the header's note in the room the border has left.
+func (p SitePane) titleWithNote() string {
+	t := p.title()
+	room := p.width - 2 - 4 - ansi.StringWidth(t) - 3 // the frame's label room, the title, " · "
+	if p.note == "" || room < 8 {
+		return t
+	}
+	return t + " · " + cut(p.note, room)
+}
+
+// headerNote is "READ-ONLY" when the engine refuses dangerous commands, and who else is
+// connected over SSH: "+2 others: bob (viewer), carol" (operators go without their role; a
+// name with several sessions is named once). me is this console's operator: one session of
+// theirs is this one.
+func headerNote(s model.State, me model.Operator) string {
+	var parts []string
+	if s.ReadOnly {
+		parts = append(parts, "READ-ONLY")
+	}
+	n, skipped := 0, false
+	var names []string
+	seen := map[string]bool{}
+	for _, x := range s.Sessions {
+		if !skipped && x.User == me.Name && x.From == me.From {
+			skipped = true
+			continue
+		}
+		n++
+		name := clean(x.User)
+		if x.Role != model.RoleOperator {
+			name += " (" + string(x.Role) + ")"
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	switch {
+	case n == 1:
+		parts = append(parts, "+1 other: "+names[0])
+	case n > 1:
+		parts = append(parts, fmt.Sprintf("+%d others: %s", n, strings.Join(names, ", ")))
+	}
+	return strings.Join(parts, " · ")
 }

@@ -64,7 +64,7 @@ type Planner interface {
 	Draft(ctx context.Context, who model.Operator, s model.PlanScope) (model.PlanDraft, error)
 	// StartDraft starts, as who, the plan drafted with that id (dangerous).
 	StartDraft(ctx context.Context, who model.Operator, id string) (model.PlanStatus, error)
-	// Pause stops a plan handing out waves (the moves handed out go on); Resume lets it go
+	// Pause stops a plan handing out VMs (its queued moves are taken back, the running ones go on); Resume lets it go
 	// on. Both dangerous.
 	Pause(ctx context.Context, who model.Operator, id string) error
 	Resume(ctx context.Context, who model.Operator, id string) error
@@ -109,6 +109,7 @@ type Model struct {
 	// meanwhile, so that the moves pane has them as soon as the review closes.
 	pending []model.Move
 	lay     layout
+	plans   plansState // the engine's evacuation plans, the draft, the plans' questions
 }
 
 // layout is where things go at the current size; set by relayout, read by View.
@@ -126,15 +127,16 @@ func New(engine Engine, opts Options) Model {
 	c.Ctx = ctx
 	h := help.New()
 	h.Styles = c.Styles.Help
-	m := Model{common: c, engine: engine, cancel: cancel, main: newMainView(c), help: h}
+	m := Model{common: c, engine: engine, cancel: cancel, main: newMainView(c), help: h, plans: plansState{planner: opts.Plans}}
 	m.applyState(engine.Snapshot())
 	return m
 }
 
 // Init opens the state subscription and starts the clock that ages "disconnected 5m" and the
-// fabric's poll ages (and turns fabric data stale when no new State comes).
+// fabric's poll ages (and turns fabric data stale when no new State comes). With plans, it
+// follows them too and asks which plans an earlier vmcross left unfinished.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(subscribe(m.common.Ctx, m.engine), tick())
+	return tea.Batch(subscribe(m.common.Ctx, m.engine), tick(), m.initPlans())
 }
 
 // Update routes: sizes, States and the clock to every view; keys to the top view, after
@@ -163,6 +165,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.flash = flash{}
 			m.relayout()
 		}
+		m.askInterrupted() // once the question that was asked is answered
 		return m, tea.Batch(m.toAll(msg), tick())
 	case commandDoneMsg:
 		m.flash = newFlash(msg, m.common.Now())
@@ -186,6 +189,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.askCancel(msg.move)
 	case migrateDoneMsg:
 		return m.onMigrated(msg)
+	case plansSubscribedMsg, plansMsg, plansClosedMsg, interruptedMsg, draftDoneMsg, planStartedMsg, planCmdDoneMsg, adoptDoneMsg:
+		return m.onPlanMsg(msg)
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.onKeys(msg.Runes)
@@ -277,6 +282,13 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	// The plans' questions have the keys alone too: what to evacuate, whether to re-attach.
+	switch {
+	case m.plans.evac != nil && m.confirm == m.plans.evac.prompt:
+		return m.onEvacuateKey(msg)
+	case m.plans.adopt != nil && m.confirm == m.plans.adopt:
+		return m.onAdoptKey(msg)
+	}
 	// A question has the keys alone: y answers it, n or esc drops it.
 	if m.confirm != nil {
 		return m.onConfirmKey(msg)
@@ -314,6 +326,10 @@ func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		v, cmd := NewHistoryView(m.common, m.engine, m.moves(), siteLetters(m.state))
 		m.pushView(v)
 		return m, cmd
+	case key.Matches(msg, keys.Evacuate):
+		return m.askEvacuate()
+	case key.Matches(msg, keys.Plans):
+		return m.openPlans()
 	case key.Matches(msg, keys.Refresh):
 		return m, m.command(model.CmdPollFabric, "", func(ctx context.Context) error {
 			return m.engine.PollFabric(ctx, m.common.Operator)
@@ -451,6 +467,9 @@ func (m *Model) relayout() {
 // helpKeys is what the help bar shows: the top view's keys, then the global ones.
 func (m Model) helpKeys() helpKeys {
 	k := m.common.KeyMap
+	if m.plans.evac != nil && m.confirm == m.plans.evac.prompt {
+		return m.plans.evac.helpKeys(k)
+	}
 	if m.confirm != nil {
 		keys := m.confirm.keys(k)
 		return helpKeys{short: keys, full: [][]key.Binding{keys}} // ? and q are not answers
@@ -462,6 +481,9 @@ func (m Model) helpKeys() helpKeys {
 	}
 	if len(m.overlays) > 0 || !m.main.filtering() {
 		short = append(short, k.Help, k.Quit)
+	}
+	if len(m.overlays) == 0 && m.plans.planner != nil {
+		full = append(full, []key.Binding{k.Evacuate, k.Plans})
 	}
 	full = append(full, []key.Binding{k.Help, k.Quit})
 	return helpKeys{short: short, full: full}

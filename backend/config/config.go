@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/vmcross/vmcross/backend"
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/plan"
 	"github.com/vmcross/vmcross/backend/preflight"
 	"github.com/vmcross/vmcross/fabric"
 )
@@ -48,6 +50,14 @@ type Config struct {
 	AuditLog string `yaml:"audit_log,omitempty"`
 	// Governor tunes how many moves run at once (see Governor).
 	Governor Governor `yaml:"governor,omitempty"`
+	// Plan tunes the plans vmcross proposes: their waves' size and the VMs' order (see
+	// Plan).
+	Plan Plan `yaml:"plan,omitempty"`
+	// Serve configures `vmcross serve`: who may connect over SSH and how (see Serve).
+	Serve Serve `yaml:"serve,omitempty"`
+	// ReadOnly makes every session and command a viewer: the engine refuses every dangerous
+	// command, to everyone.
+	ReadOnly bool `yaml:"read_only,omitempty"`
 }
 
 // Governor is the governor: section: how many moves run at once. The DCI's own limit (its
@@ -65,6 +75,29 @@ type Governor struct {
 	VMotionGbps   int                     `yaml:"vmotion_gbps,omitempty"`
 	Sites         map[string]GovernorSite `yaml:"sites,omitempty"`
 }
+
+// Plan is the plan: section: how `vmcross plan` and the console propose plans. The flags
+// --wave-size and --order override it.
+//
+//	plan:
+//	  wave_size: 8                       # VMs a wave holds (default 8)
+//	  orders:                            # order tags by VM name: lower moves first; the
+//	    - {match: "ad-dc-*", order: 0}   # first match wins, before the vCenter custom
+//	    - {match: "db-*", order: 1}      # attribute vmcross.order
+type Plan struct {
+	WaveSize int         `yaml:"wave_size,omitempty"`
+	Orders   []PlanOrder `yaml:"orders,omitempty"`
+}
+
+// PlanOrder is one order rule of the plan: section: the VMs whose name matches Match (a
+// glob, case-insensitive) get Order.
+type PlanOrder struct {
+	Match string `yaml:"match"`
+	Order *int   `yaml:"order"` // nil: not written
+}
+
+// maxWaveSize bounds plan.wave_size, as it does --wave-size.
+const maxWaveSize = 1000
 
 // GovernorSite is one site's part of the governor: section.
 type GovernorSite struct {
@@ -260,6 +293,13 @@ var expected = map[string]expectation{
 	"governor.sites":                {"a set of site ids", "write one `site-id: {vmotion_gbps: 1}` line per site under it"},
 	"governor.sites.*":              {"a site's governor fields such as {vmotion_gbps: 1}", "write vmotion_gbps: under the site id"},
 	"governor.sites.*.vmotion_gbps": {"a network speed in Gbit/s such as 10", "write 1 or 10 (or 25, 40, 100) without quotes or unit"},
+	// The plan: section.
+	"plan":                {"the plan's fields (wave_size:, orders:)", "write its fields as key: value lines under plan:"},
+	"plan.wave_size":      {"a number of VMs such as 8", "write the number without quotes, or leave it out for 8"},
+	"plan.orders":         {"a list of order rules", `write each rule as an item such as - {match: "db-*", order: 1}`},
+	"plan.orders[]":       {`an order rule such as {match: "db-*", order: 1}`, "write match: and order: after the dash"},
+	"plan.orders[].match": {"a VM name pattern such as db-*", `write one pattern, in quotes when it starts with * ("*-db")`},
+	"plan.orders[].order": {"a whole number such as 1", "write the number without quotes: lower moves first"},
 }
 
 // checkTypes checks that every known field of the document holds the kind of value it
@@ -330,6 +370,8 @@ func checkNode(path, field, schema string, n *yaml.Node, t reflect.Type) *Error 
 		ok = n.Kind == yaml.ScalarNode && (tag == "!!bool" || tag == "!!str" && yamlBoolWords[n.Value])
 	case reflect.Int:
 		ok = n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float" && isWhole(n.Value))
+	case reflect.Pointer:
+		return checkNode(path, field, schema, n, t.Elem())
 	}
 	if ok {
 		return nil
@@ -463,7 +505,13 @@ func (c *Config) Validate() error {
 			return &Error{File: c.Path, Field: "profile", Msg: err.Error(), Fix: "write reference-2009, metro or long-distance, or leave it out"}
 		}
 	}
+	if err := c.validateServe(); err != nil {
+		return err
+	}
 	if err := c.validateGovernor(seen); err != nil {
+		return err
+	}
+	if err := c.validatePlan(); err != nil {
 		return err
 	}
 	return c.validateSwitches(seen)
@@ -494,6 +542,41 @@ func (c *Config) validateGovernor(sites map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// validatePlan checks the plan section.
+func (c *Config) validatePlan() error {
+	p := c.Plan
+	if p.WaveSize < 0 || p.WaveSize > maxWaveSize {
+		return &Error{File: c.Path, Field: "plan.wave_size", Msg: fmt.Sprintf("%d is not a number of VMs from 1 to %d", p.WaveSize, maxWaveSize),
+			Fix: "write how many VMs a wave holds, or leave it out for 8"}
+	}
+	for i, o := range p.Orders {
+		f := func(name string) string { return fmt.Sprintf("plan.orders[%d].%s", i, name) }
+		if strings.TrimSpace(o.Match) == "" {
+			return &Error{File: c.Path, Field: f("match"), Msg: "missing", Fix: `write the names of the VMs it orders as a pattern, e.g. match: "db-*"`}
+		}
+		if _, err := path.Match(strings.ToLower(strings.TrimSpace(o.Match)), ""); err != nil {
+			return &Error{File: c.Path, Field: f("match"), Msg: fmt.Sprintf("%q is not a valid name pattern", o.Match),
+				Fix: "use * for any run of characters, ? for one, [a-c] for a range, e.g. db-*"}
+		}
+		if o.Order == nil {
+			return &Error{File: c.Path, Field: f("order"), Msg: "missing", Fix: "write the order of those VMs, e.g. order: 1 (lower moves first)"}
+		}
+	}
+	return nil
+}
+
+// PlanOrders are the plan section's order rules, in the order written: the first that
+// matches a VM's name gives its order.
+func (c *Config) PlanOrders() []plan.OrderRule {
+	var out []plan.OrderRule
+	for _, o := range c.Plan.Orders {
+		if o.Order != nil {
+			out = append(out, plan.OrderRule{Glob: strings.TrimSpace(o.Match), Order: *o.Order})
+		}
+	}
+	return out
 }
 
 // GovernorSettings is the backend's view of the governor section.

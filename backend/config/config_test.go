@@ -296,3 +296,51 @@ func TestMappingAndProfile(t *testing.T) {
 		t.Errorf("parsed %+v", c)
 	}
 }
+
+// The plan: section as an operator writes it, and its mistakes: one line naming the file
+// and the field.
+func TestPlanSection(t *testing.T) {
+	c, err := Parse("cfg.yaml", []byte(good+"plan:\n  wave_size: 4\n  orders:\n    - {match: \"ad-dc-*\", order: 0}\n    - match: DB-*\n      order: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := c.PlanOrders()
+	if c.Plan.WaveSize != 4 || len(rules) != 2 || rules[0].Glob != "ad-dc-*" || rules[0].Order != 0 || rules[1].Glob != "DB-*" || rules[1].Order != 2 {
+		t.Errorf("parsed %+v, rules %+v", c.Plan, rules)
+	}
+	if c, err := Parse("cfg.yaml", []byte(good)); err != nil || c.PlanOrders() != nil || c.Plan.WaveSize != 0 {
+		t.Errorf("no plan section: %+v %v", c.Plan, err)
+	}
+	for _, tc := range []struct{ text, field, want string }{
+		{"plan:\n  wave_size: 0.5\n", "plan.wave_size", "expected a number of VMs such as 8, got the number 0.5"},
+		{"plan:\n  wave_size: -1\n", "plan.wave_size", "-1 is not a number of VMs from 1 to 1000"},
+		{"plan:\n  wave_size: 5000\n", "plan.wave_size", "5000 is not a number of VMs"},
+		{"plan:\n  orders: db-*=1\n", "plan.orders", `expected a list of order rules, got the text "db-*=1"`},
+		{"plan:\n  orders: [db-*=1]\n", "plan.orders[0]", "expected an order rule such as"},
+		{"plan:\n  orders:\n    - {match: db-*}\n", "plan.orders[0].order", "missing"},
+		{"plan:\n  orders:\n    - {match: db-*, order: first}\n", "plan.orders[0].order", `expected a whole number such as 1, got the text "first"`},
+		{"plan:\n  orders:\n    - {order: 1}\n", "plan.orders[0].match", "missing"},
+		{"plan:\n  orders:\n    - {match: db-*, order: 1}\n    - {match: \"db-[\", order: 2}\n", "plan.orders[1].match", `"db-[" is not a valid name pattern`},
+		{"plan:\n  orders:\n    - {match: [db], order: 1}\n", "plan.orders[0].match", "expected a VM name pattern such as db-*, got a list"},
+		{"plan: 8\n", "plan", "expected the plan's fields"},
+		{"plan:\n  wavesize: 8\n", "", "unknown field wavesize"},
+	} {
+		_, err := Parse("cfg.yaml", []byte(good+tc.text))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want field %q containing %q", tc.text, err, tc.field, tc.want)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "cfg.yaml") || strings.Contains(msg, "\n") || ce.Fix == "" {
+			t.Errorf("%q: want one line with the file and a fix: %q", tc.text, msg)
+		}
+	}
+	// It survives Write.
+	path := filepath.Join(t.TempDir(), "out.yaml")
+	if err := c.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	if c2, err := Load(path); err != nil || len(c2.PlanOrders()) != 2 || c2.Plan.WaveSize != 4 {
+		t.Fatalf("round trip: %+v %v", c2, err)
+	}
+}

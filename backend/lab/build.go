@@ -21,11 +21,11 @@ import (
 type builder struct {
 	ctx   context.Context // cancels the build
 	bp    siteBlueprint
+	plan  sitePlan
 	model *simulator.Model
 	reg   *simulator.Registry
 	dir   string // datastore directories live here
 	metro string // the stretched datastore's directory, shared with the other site
-	n     int    // VMs per site
 	calls atomic.Int64
 
 	dc        *simulator.Datacenter
@@ -37,10 +37,11 @@ type builder struct {
 	vms       map[string]*simulator.VirtualMachine
 }
 
-func newBuilder(ctx context.Context, bp siteBlueprint, model *simulator.Model, dir, metroDir string) *builder {
+func newBuilder(ctx context.Context, bp siteBlueprint, plan sitePlan, model *simulator.Model, dir, metroDir string) *builder {
 	return &builder{
 		ctx:       ctx,
 		bp:        bp,
+		plan:      plan,
 		model:     model,
 		reg:       model.Map(),
 		dir:       dir,
@@ -145,10 +146,9 @@ func returnval(res soap.HasFault) types.ManagedObjectReference {
 	return reflect.ValueOf(res).Elem().FieldByName("Res").Elem().FieldByName("Returnval").Interface().(types.ManagedObjectReference)
 }
 
-// build creates the whole site with n VMs.
-func (b *builder) build(n int) error {
-	b.n = n
-	vms := b.bp.vms(n)
+// build creates the whole site.
+func (b *builder) build() error {
+	vms := b.bp.vms(b.plan.vms)
 	steps := []struct {
 		name string
 		f    func() error
@@ -194,4 +194,129 @@ func dedupe(refs []types.ManagedObjectReference) []types.ManagedObjectReference 
 		}
 	}
 	return out
+}
+
+// deepCopier copies values of the vim25 types (managed objects, their properties) by
+// reflection: every pointer, slice, map and interface value of the copy is new, so the copy
+// can change without touching the original. Unexported fields are copied as they are (a
+// time.Time's location). It works out once per type what to copy; it is not safe for
+// concurrent use.
+type deepCopier struct {
+	plans map[reflect.Type]*copyPlan
+}
+
+// copyPlan is how to copy a value of one type.
+type copyPlan struct {
+	refs   bool      // the value holds a pointer, slice, map or interface: copy it part by part
+	elem   *copyPlan // of a pointer's, slice's, array's or map's elements
+	fields []int     // a struct's exported fields that hold references
+	plans  []*copyPlan
+}
+
+func newDeepCopier() *deepCopier { return &deepCopier{plans: map[reflect.Type]*copyPlan{}} }
+
+func (c *deepCopier) plan(t reflect.Type) *copyPlan {
+	if p, ok := c.plans[t]; ok {
+		return p
+	}
+	p := &copyPlan{refs: true} // a type that contains itself does so through a pointer
+	c.plans[t] = p
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		p.elem = c.plan(t.Elem())
+	case reflect.Interface: // by the type of the value it holds
+	case reflect.Array:
+		p.elem = c.plan(t.Elem())
+		p.refs = p.elem.refs
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() {
+				if fp := c.plan(f.Type); fp.refs {
+					p.fields = append(p.fields, i)
+					p.plans = append(p.plans, fp)
+				}
+			}
+		}
+		p.refs = len(p.fields) > 0
+	default:
+		p.refs = false
+	}
+	return p
+}
+
+// copy sets dst, a settable value of src's type, to a deep copy of src.
+func (c *deepCopier) copy(dst, src reflect.Value, p *copyPlan) {
+	if !p.refs {
+		dst.Set(src)
+		return
+	}
+	switch src.Kind() {
+	case reflect.Pointer:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.New(src.Type().Elem())
+		c.copy(n.Elem(), src.Elem(), p.elem)
+		dst.Set(n)
+	case reflect.Interface:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		v := src.Elem()
+		vp := c.plan(v.Type())
+		if !vp.refs {
+			dst.Set(src)
+			return
+		}
+		n := reflect.New(v.Type()).Elem()
+		c.copy(n, v, vp)
+		dst.Set(n)
+	case reflect.Slice:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		if p.elem.refs {
+			for i := range src.Len() {
+				c.copy(n.Index(i), src.Index(i), p.elem)
+			}
+		} else {
+			reflect.Copy(n, src)
+		}
+		dst.Set(n)
+	case reflect.Map:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.MakeMapWithSize(src.Type(), src.Len())
+		for it := src.MapRange(); it.Next(); {
+			v := reflect.New(src.Type().Elem()).Elem()
+			c.copy(v, it.Value(), p.elem)
+			n.SetMapIndex(it.Key(), v)
+		}
+		dst.Set(n)
+	case reflect.Array:
+		for i := range src.Len() {
+			c.copy(dst.Index(i), src.Index(i), p.elem)
+		}
+	case reflect.Struct:
+		dst.Set(src) // the unexported fields too
+		for k, i := range p.fields {
+			c.copy(dst.Field(i), src.Field(i), p.plans[k])
+		}
+	default:
+		dst.Set(src)
+	}
+}
+
+// deepCopy returns a deep copy of *src (see deepCopier).
+func deepCopy[T any](c *deepCopier, src *T) *T {
+	dst := new(T)
+	v := reflect.ValueOf(src).Elem()
+	c.copy(reflect.ValueOf(dst).Elem(), v, c.plan(v.Type()))
+	return dst
 }

@@ -226,7 +226,7 @@ func (b *builder) finish(specs []vmSpec) {
 			// Both vCenters report the same size and space: the VMs of both sites count.
 			ds.Summary.Capacity = metroCapacityTB << 40
 			ds.Summary.MultipleHostAccess = types.NewBool(true)
-			provisioned = metroProvisioned(b.n)
+			provisioned = b.plan.metroProvisioned
 		case ds.Summary.Type == string(types.HostFileSystemVolumeFileSystemTypeNFS):
 			ds.Summary.Capacity = 40 << 40
 			ds.Summary.MultipleHostAccess = types.NewBool(true)
@@ -329,11 +329,12 @@ func (b *builder) protect(vm *simulator.VirtualMachine) {
 }
 
 // metroProvisioned is what the VMs of both sites provision on the stretched datastore, so
-// that both vCenters report the same free space for it.
-func metroProvisioned(n int) int64 {
+// that both vCenters report the same free space for it; vms are the VMs of each site, in
+// the order of blueprints().
+func metroProvisioned(vms []int) int64 {
 	var sum int64
-	for _, bp := range blueprints() {
-		for _, v := range bp.vms(n) {
+	for i, bp := range blueprints() {
+		for _, v := range bp.vms(vms[i]) {
 			if v.store == storeMetro {
 				for _, gib := range v.disksGiB {
 					sum += gib << 30

@@ -8,6 +8,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"crypto/tls"
@@ -20,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +39,15 @@ import (
 
 // Options tune the lab.
 type Options struct {
-	// VMsPerSite is the number of VMs at each site; 0 means about 80. The VMs later features
-	// depend on are always there, so a smaller number is raised to their count.
+	// VMs is the number of VMs of the whole lab, both sites together, from MinVMs to MaxVMs:
+	// each site gets half (site A the odd one), its named VMs (the ones later features depend
+	// on) among them, and generic VMs of every role, spread over its hosts, fill the rest;
+	// a site whose named VMs are more than its half keeps them all, the other site gets the
+	// remainder. 0 means VMsPerSite at each site, or the standard estate (DefaultVMs). A
+	// number below MinVMs is raised to it; above MaxVMs, Start fails.
+	VMs int
+	// VMsPerSite, when VMs is 0, is the number of VMs at each site; 0 means 80 (DefaultVMs in
+	// all). A number below a site's named VMs is raised to their count.
 	VMsPerSite int
 	// SwitchBasePort, when set, puts the four simulated switches on consecutive ports from
 	// it (so a presenter can type `ssh -p 2201 admin@127.0.0.1`); if any is taken they get
@@ -49,6 +58,74 @@ type Options struct {
 	// 4 GiB of memory crosses the default DCI (9.4 Gbps for one move) in about 4 s. Tests
 	// raise it to finish sooner, demos may lower it to watch a move longer.
 	Speed float64
+
+	// everyVMByTask makes every VM through the simulator's tasks, none as a copy (tests
+	// compare the two).
+	everyVMByTask bool
+}
+
+// DefaultVMs is the number of VMs of the standard estate, both sites together.
+const DefaultVMs = 2 * defaultVMsPerSite
+
+// MaxVMs is the most VMs a lab may have, both sites together. 10,000 are ready in one to
+// two seconds on two cores and hold about 125 MiB of heap, and some 60,000 small files in
+// the scratch directory.
+const MaxVMs = 20_000
+
+// MinVMs is the fewest VMs a lab may have, both sites together: its named VMs, the ones
+// later features depend on.
+func MinVMs() int {
+	n := 0
+	for _, bp := range blueprints() {
+		n += len(bp.special)
+	}
+	return n
+}
+
+// siteVMs splits the lab's VMs between its sites, in the order of blueprints() (see
+// Options.VMs and Options.VMsPerSite).
+func siteVMs(opts Options) ([]int, error) {
+	bps := blueprints()
+	out := make([]int, len(bps))
+	total := opts.VMs
+	if total == 0 {
+		for i, bp := range bps {
+			out[i] = max(cmp.Or(opts.VMsPerSite, defaultVMsPerSite), len(bp.special))
+		}
+		return out, nil
+	}
+	if total > MaxVMs {
+		return nil, fmt.Errorf("%d VMs: the lab takes %d to %d", total, MinVMs(), MaxVMs)
+	}
+	total = max(total, MinVMs())
+	// Half each, site A the odd one; then each site at least its named VMs, taken from the
+	// other site's generic VMs.
+	for i := range out {
+		out[i] = total / len(out)
+		if i < total%len(out) {
+			out[i]++
+		}
+	}
+	for i, bp := range bps {
+		if short := len(bp.special) - out[i]; short > 0 {
+			out[i] += short
+			for j := range out {
+				if j != i {
+					take := min(short, out[j]-len(bps[j].special))
+					out[j] -= take
+					short -= take
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// sitePlan is what Start asks of one site's builder.
+type sitePlan struct {
+	vms              int   // the site's VMs
+	metroProvisioned int64 // what the VMs of both sites provision on the stretched datastore
+	everyVMByTask    bool  // see Options
 }
 
 // DefaultSwitchBasePort is where `vmcross` and `vmcross lab` put the lab's switches.
@@ -115,10 +192,11 @@ func scratchDir() string {
 // Start builds both sites and starts their servers on random ports of 127.0.0.1. ctx bounds
 // the start only; the servers run until Close.
 func Start(ctx context.Context, opts Options) (*Lab, error) {
-	n := opts.VMsPerSite
-	if n <= 0 {
-		n = defaultVMsPerSite
+	counts, err := siteVMs(opts)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
 	}
+	metro := metroProvisioned(counts)
 	dir, err := os.MkdirTemp(scratchDir(), "vmcross-lab-")
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
@@ -126,17 +204,27 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	bps := blueprints()
 	l := &Lab{dir: dir, sites: make([]*site, len(bps))}
 	l.mover = newMover(l, opts.Speed)
-	errs := make([]error, len(bps))
-	var wg sync.WaitGroup
-	for i, bp := range bps {
-		wg.Go(func() {
-			l.sites[i], errs[i] = startSite(ctx, bp, n, filepath.Join(dir, string(bp.id)), filepath.Join(dir, metroDatastore), l.mover)
-		})
-	}
 	var fabErr error
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		l.fabric, fabErr = startSwitches(ctx, opts.SwitchBasePort)
 	})
+	// The models first: creating one excludes building the other (the simulator's
+	// package globals, see createModel), so that both sites then build at once.
+	errs := make([]error, len(bps))
+	for i, bp := range bps {
+		if l.sites[i], errs[i] = newSite(bp, l.mover); errs[i] != nil {
+			break
+		}
+	}
+	if errors.Join(errs...) == nil {
+		for i, bp := range bps {
+			wg.Go(func() {
+				plan := sitePlan{vms: counts[i], metroProvisioned: metro, everyVMByTask: opts.everyVMByTask}
+				errs[i] = l.sites[i].start(ctx, bp, plan, filepath.Join(dir, string(bp.id)), filepath.Join(dir, metroDatastore))
+			})
+		}
+	}
 	wg.Wait()
 	if err := errors.Join(append(errs, fabErr)...); err != nil {
 		l.Close()
@@ -160,10 +248,9 @@ func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
 // Fabric returns the lab's simulated switches, for demos and tests that break the DCI.
 func (l *Lab) Fabric() *sim.Fabric { return l.fabric }
 
-// startSite builds and serves one site: its datastores are directories under dir, but for
-// the stretched datastore, whose directory (metroDir) both sites share. mv runs its
-// cross-vCenter relocations.
-func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir string, mv *mover) (_ *site, err error) {
+// newSite creates the simulator model of one site, empty. mv runs its cross-vCenter
+// relocations.
+func newSite(bp siteBlueprint, mv *mover) (*site, error) {
 	model := simulator.VPX()
 	model.Datacenter, model.Portgroup, model.Host, model.Cluster = 0, 0, 0, 0
 	model.ClusterHost, model.Datastore, model.Machine = 0, 0, 0
@@ -173,26 +260,26 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir strin
 	if err := createModel(model); err != nil {
 		return nil, fmt.Errorf("%s: create model: %w", bp.id, err)
 	}
-	s := &site{model: model, mover: mv, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}
-	defer func() {
-		if err != nil {
-			s.close()
-		}
-	}()
+	return &site{model: model, mover: mv, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}, nil
+}
 
+// start builds the site as planned and serves it: its datastores are directories under
+// dir, but for the stretched datastore, whose directory (metroDir) both sites share.
+func (s *site) start(ctx context.Context, bp siteBlueprint, plan sitePlan, dir, metroDir string) error {
+	model := s.model
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("%s: %w", bp.id, err)
+		return fmt.Errorf("%s: %w", bp.id, err)
 	}
 	simulatorGlobals.RLock()
-	err = newBuilder(ctx, bp, model, dir, metroDir).build(n)
+	err := newBuilder(ctx, bp, plan, model, dir, metroDir).build()
 	simulatorGlobals.RUnlock()
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	cert, x509Cert, err := selfSigned(bp.vcenter, bp.name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: certificate: %w", bp.id, err)
+		return fmt.Errorf("%s: certificate: %w", bp.id, err)
 	}
 	model.Map().Handler = s.intercept
 	// The SOAP endpoint goes through serveSOAP, so Freeze can hold requests and answers.
@@ -218,7 +305,7 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir strin
 		s.server.Config.ErrorLog = log.New(io.Discard, "", 0)
 		return nil
 	}(); err != nil {
-		return nil, fmt.Errorf("%s: start server: %w", bp.id, err)
+		return fmt.Errorf("%s: start server: %w", bp.id, err)
 	}
 
 	s.ep = Endpoint{
@@ -230,7 +317,7 @@ func startSite(ctx context.Context, bp siteBlueprint, n int, dir, metroDir strin
 		Thumbprint: backend.ThumbprintOf(x509Cert.Raw),
 		CertPEM:    certPEM(x509Cert),
 	}
-	return s, nil
+	return nil
 }
 
 // simulatorGlobals guards the simulator's package-level state, for every simulator of the
@@ -488,8 +575,40 @@ func (l *Lab) Close() {
 			wg.Go(func() { _ = l.fabric.Close() })
 		}
 		wg.Wait()
-		_ = os.RemoveAll(l.dir)
+		removeTree(l.dir)
 	})
+}
+
+// removeTree removes dir and everything in it, like os.RemoveAll but with a few goroutines:
+// a lab of 10,000 VMs has some 60,000 files, and a command stopped by a signal waits only
+// so long for the lab to close. The VMs' directories (three levels down: site, datastore,
+// VM) and the files above them are removed in parallel, then what is left.
+func removeTree(dir string) {
+	paths := make(chan string)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) + 1 {
+		wg.Go(func() {
+			for p := range paths {
+				_ = os.RemoveAll(p)
+			}
+		})
+	}
+	var walk func(dir string, depth int)
+	walk = func(dir string, depth int) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if e.IsDir() && depth < 2 {
+				walk(p, depth+1)
+			} else {
+				paths <- p
+			}
+		}
+	}
+	walk(dir, 0)
+	close(paths)
+	wg.Wait()
+	_ = os.RemoveAll(dir)
 }
 
 func (s *site) close() {

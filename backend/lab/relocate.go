@@ -49,14 +49,15 @@ import (
 // from the DCI's free capacity, re-read on every tick; the DCI down, or the vMotion VLAN or a
 // VLAN of the VM not carried, fails the task with the fault vCenter gives. The task's info
 // (progress, description, state) changes under the task's lock through the registry, so
-// every property collector announces each change. At switchover it copies the VM into the
-// target registry (same name, UUIDs, devices with their backings moved, power state,
-// runtime, snapshots; a new MoRef) and removes it from the source (relocate_commit.go), all
-// under the task's lock, so that a CancelTask either comes first (the VM stays, untouched)
-// or finds the task done.
+// every property collector that follows the task announces each change (relocate_announce.go
+// keeps the others from paying for it); progress is announced a few times a second at most.
+// At switchover it copies the VM into the target registry (same name, UUIDs, devices with
+// their backings moved, power state, runtime, snapshots; a new MoRef) and removes it from
+// the source (relocate_commit.go), all under the task's lock, so that a CancelTask either
+// comes first (the VM stays, untouched) or finds the task done.
 
-// tickEvery is how often a running relocation advances its model, reads the fabric and
-// reports progress.
+// tickEvery is how often, at least, a running relocation advances its model, reads the
+// fabric and may report its progress (report says when it does).
 const tickEvery = 50 * time.Millisecond
 
 // vMotionNoData is vCenter's message when the vMotion network stops carrying a migration.
@@ -79,6 +80,7 @@ type mover struct {
 	byVM    map[siteRef]*move // the move of each VM, by source site and VM
 	wire    int               // Mbps the copying moves add to the DCI, in all
 	n       int               // moves copying now: they share the DCI
+	changed chan struct{}     // closed, and replaced, when n changes
 }
 
 // wrapKey is an object (a VM, a task) in a session's registry.
@@ -113,7 +115,8 @@ func newMover(l *Lab, speed float64) *mover {
 		speed = 1
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &mover{lab: l, speed: speed, ctx: ctx, stop: stop, byTask: map[siteRef]*move{}, byVM: map[siteRef]*move{}, wrapped: map[wrapKey]int{}}
+	return &mover{lab: l, speed: speed, ctx: ctx, stop: stop, byTask: map[siteRef]*move{}, byVM: map[siteRef]*move{}, wrapped: map[wrapKey]int{},
+		changed: make(chan struct{})}
 }
 
 // close stops every relocation (a running task stays running: the lab is going away) and
@@ -126,6 +129,8 @@ func (mv *mover) close() {
 // intercept is the part of the registry Handler that implements relocation (see above).
 func (mv *mover) intercept(s *site, ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
 	switch m.Name {
+	case "WaitForUpdatesEx", "WaitForUpdates":
+		quiet(ctx, m) // relocate_announce.go
 	case "RelocateVM_Task":
 		req, ok := m.Body.(*types.RelocateVM_Task)
 		if !ok {
@@ -365,19 +370,24 @@ func (mv *mover) run(m *move) {
 	mv.mu.Lock()
 	m.copying = true
 	mv.n++
+	mv.changedLocked()
 	mv.mu.Unlock()
 
-	reported := reportState{progress: -1}
+	// The model advances at every tick, when the moves copying change (their shares of the
+	// DCI change: changed) and when it ends between two ticks, each time at the bandwidth of
+	// the time past; then the bandwidth is read again for the time to come.
+	reported := reportState{progress: -1, kind: -1}
 	last := time.Now()
-	tick := time.NewTicker(tickEvery)
-	defer tick.Stop()
-	for first := true; ; first = false {
-		if !first {
-			select {
-			case <-mv.ctx.Done():
-				return
-			case <-tick.C:
-			}
+	changed := mv.changes()
+	path, wire, b := mv.bandwidth()
+	wake := time.NewTimer(0)
+	defer wake.Stop()
+	for {
+		select {
+		case <-mv.ctx.Done():
+			return
+		case <-wake.C:
+		case <-changed:
 		}
 		now := time.Now()
 		dt := now.Sub(last).Seconds() * mv.speed
@@ -389,20 +399,55 @@ func (mv *mover) run(m *move) {
 		if !mv.running(ctx, m) {
 			return // ended by other means (SetTaskState): the VM stays
 		}
-		path, wire, b := mv.bandwidth()
+		changed = mv.changes()
+		var next float64
+		path, wire, next = mv.bandwidth()
 		if f := mv.fabricFault(p, path); f != nil {
 			mv.finish(ctx, m, f, nil)
 			return
 		}
 		model.Step(dt, b)
+		b = next
 		mv.setTraffic(m, wire, model.Done())
 		if model.Done() {
+			mv.doneCopying(m)
 			if f := mv.switchover(ctx, m, p); f != nil {
 				mv.finish(ctx, m, f, nil)
 			}
 			return
 		}
-		mv.report(ctx, m, &reported, model.Progress(b), model.Phase(b), model.phase == phaseSwitchover)
+		mv.report(ctx, m, &reported, reportState{progress: model.Progress(b), phase: model.Phase(b), kind: model.phase,
+			stunned: model.phase == phaseSwitchover, at: now})
+		wait := tickEvery
+		if _, total, _ := model.predict(b); (total-model.Elapsed())/mv.speed < wait.Seconds() {
+			wait = time.Duration(max(total-model.Elapsed(), 0) / mv.speed * float64(time.Second))
+		}
+		wake.Reset(wait)
+	}
+}
+
+// changes is closed when the moves copying change next.
+func (mv *mover) changes() <-chan struct{} {
+	mv.mu.Lock()
+	defer mv.mu.Unlock()
+	return mv.changed
+}
+
+// changedLocked wakes every running move: the moves copying changed. Under mu.
+func (mv *mover) changedLocked() {
+	close(mv.changed)
+	mv.changed = make(chan struct{})
+}
+
+// doneCopying takes a move whose copy is done off the DCI's moves at once, before its
+// switchover's bookkeeping: the others get its share.
+func (mv *mover) doneCopying(m *move) {
+	mv.mu.Lock()
+	defer mv.mu.Unlock()
+	if m.copying {
+		m.copying = false
+		mv.n--
+		mv.changedLocked()
 	}
 }
 
@@ -413,17 +458,34 @@ func (mv *mover) running(ctx *simulator.Context, m *move) bool {
 	return ok
 }
 
-// reportState is what a move last announced.
+// reportState is what a move announced last, or would announce now, and when.
 type reportState struct {
 	progress int
 	phase    string
+	kind     vmotionPhase
 	stunned  bool
+	at       time.Time
 }
 
-// report announces the task's progress and phase when they change, and that it can no
-// longer be cancelled once the VM is stunned.
-func (mv *mover) report(ctx *simulator.Context, m *move, last *reportState, progress int, phase string, stunned bool) {
-	if progress == last.progress && phase == last.phase && stunned == last.stunned {
+// A running relocation announces its progress and phase at most every announceEvery, and at
+// once when its progress has risen announceStep points since it last did, when it enters
+// another phase (disks, pre-copy, switchover) or when it can no longer be cancelled: every
+// announcement costs each property collector that follows the task (relocate_announce.go),
+// and a console shows a move's progress in whole percents a few times a second at most.
+// The step keeps a short move's progress rising in a few steps rather than jumping to 100.
+const (
+	announceEvery = 500 * time.Millisecond
+	announceStep  = 25
+)
+
+// report announces the task's progress and phase (next) when they changed and it is time
+// (see announceEvery), and that it can no longer be cancelled once the VM is stunned.
+func (mv *mover) report(ctx *simulator.Context, m *move, last *reportState, next reportState) {
+	if next.progress == last.progress && next.phase == last.phase && next.stunned == last.stunned {
+		return
+	}
+	urgent := next.kind != last.kind || next.stunned != last.stunned || next.progress >= last.progress+announceStep
+	if !urgent && next.at.Sub(last.at) < announceEvery {
 		return
 	}
 	reg := m.src.model.Map()
@@ -432,14 +494,14 @@ func (mv *mover) report(ctx *simulator.Context, m *move, last *reportState, prog
 			return
 		}
 		setInfo(reg, ctx, m.task, func(i *types.TaskInfo) {
-			i.Progress = int32(progress)
-			i.Description = &types.LocalizableMessage{Key: "com.vmcross.lab.vmotion.phase", Message: phase}
-			if stunned && !m.cancel.Load() {
+			i.Progress = int32(next.progress)
+			i.Description = &types.LocalizableMessage{Key: "com.vmcross.lab.vmotion.phase", Message: next.phase}
+			if next.stunned && !m.cancel.Load() {
 				i.Cancelable = false
 			}
 		})
 	})
-	*last = reportState{progress, phase, stunned}
+	*last = next
 }
 
 // end forgets a finished move and takes its traffic off the DCI.
@@ -449,6 +511,7 @@ func (mv *mover) end(m *move) {
 	if m.copying {
 		m.copying = false
 		mv.n--
+		mv.changedLocked()
 	}
 	if m.release != nil {
 		m.release()

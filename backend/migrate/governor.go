@@ -21,7 +21,8 @@ import (
 //     storage moves (a Storage vMotion) 16 on its source and on its target datastores;
 //   - the cap on moves at once across everything (Options.MaxConcurrent);
 //   - the DCI: as many moves as its bandwidth for vmcross's moves gives each the profile's
-//     need (Gate.Limit); none at all while the gate is paused (the DCI down, its data
+//     need (Gate.Limit), and no more than keep that bandwidth full at the moves' line rate
+//     (fullDCI, schedule.go); none at all while the gate is paused (the DCI down, its data
 //     stale, a finding that blocks), and none after a move failed until the fabric has been
 //     looked at again (Gate.AsOf).
 //
@@ -70,6 +71,10 @@ type Gate struct {
 	// AvailableMbps is the DCI bandwidth vmcross's moves may use, NeedMbps what one move
 	// needs; 0 when not known.
 	AvailableMbps, NeedMbps int64
+	// StreamMbps is the most one move's stream carries: the line rate of the hosts' vMotion
+	// network (0: not known). With it, no more moves run at once than keep the available
+	// bandwidth full (fullDCI).
+	StreamMbps int64
 	// VLANs are the VLANs the DCI does not carry now, each with why: a queued move of a VM
 	// on one of them waits (it would fail, its VM cut off at the target).
 	VLANs map[int]string
@@ -234,6 +239,7 @@ func (o Options) limits() limits {
 // pause, the hold, a VLAN the DCI does not carry, a host, a datastore, then the number of
 // moves at once.
 func waits(res resources, t *tally, lim limits, g Gate, hold string) string {
+	g = fullDCI(g)
 	if g.Paused != "" {
 		return "paused: " + g.Paused
 	}
@@ -279,6 +285,7 @@ func count(n int, noun string) string {
 // governorState is the governor's state after a pass; since is carried over from prev
 // unless the pause or the limit changed.
 func governorState(prev model.Governor, lim limits, g Gate, running, queued int, now time.Time) model.Governor {
+	g = fullDCI(g)
 	gov := model.Governor{Paused: g.Paused, Cap: lim.maxConcurrent, Limit: lim.maxConcurrent, DCILimit: -1,
 		AvailableMbps: g.AvailableMbps, NeedMbps: g.NeedMbps, Running: running, Queued: queued}
 	if g.Limited {

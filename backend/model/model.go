@@ -246,8 +246,12 @@ type State struct {
 	Moves    []Move `json:"moves,omitempty"`
 	MovesGen uint64 `json:"moves_gen"`
 	// Governor is what the move governor allows now: paused and why, or how many moves may
-	// run at once (zero until the engine's governor is set: Engine.SetGovernor).
+	// run at once (NewEngine governs with the defaults; Engine.SetGovernor tunes it).
 	Governor Governor `json:"governor"`
+	// Sessions are the operators connected over SSH (`vmcross serve`), oldest first.
+	Sessions []Session `json:"sessions,omitempty"`
+	// ReadOnly is true when the engine refuses every dangerous command, to everyone.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Site returns the snapshot of the site with the given id, or false.

@@ -9,7 +9,7 @@ type PlanState string
 // restart (`vmcross migrate --resume`). Done and Stopped have ended.
 const (
 	PlanRunning PlanState = "running" // its waves are handed out in order
-	PlanPaused  PlanState = "paused"  // no new wave is handed out; the moves already handed out go on
+	PlanPaused  PlanState = "paused"  // nothing more is handed out; its queued moves are taken back, the running ones go on
 	PlanDone    PlanState = "done"    // every VM of the plan has ended: done, failed, cancelled or skipped
 	// PlanStopped: the engine refused to go on (the audit log cannot be written, the operator
 	// may not move VMs): Why says why. Its journal can be resumed once that is fixed.

@@ -98,6 +98,10 @@ type Target struct {
 	Cluster   string `yaml:"cluster,omitempty" json:"cluster,omitempty"`
 	Host      string `yaml:"host,omitempty" json:"host,omitempty"`
 	Datastore string `yaml:"datastore,omitempty" json:"datastore,omitempty"`
+	// Datastores maps a datastore the VM is on (its name at the source) to the datastore
+	// at the target that receives its disks there, before Datastore: the way back puts a
+	// VM that was on several datastores back on each of them.
+	Datastores map[string]string `yaml:"datastores,omitempty" json:"datastores,omitempty"`
 	// Networks maps a network the VM is on (its name at the source) to a port group at
 	// the target.
 	Networks map[string]string `yaml:"networks,omitempty" json:"networks,omitempty"`
@@ -108,7 +112,7 @@ func (t *Target) Override() preflight.Override {
 	if t == nil {
 		return preflight.Override{}
 	}
-	return preflight.Override{Cluster: t.Cluster, Host: t.Host, Datastore: t.Datastore, Networks: t.Networks}
+	return preflight.Override{Cluster: t.Cluster, Host: t.Host, Datastore: t.Datastore, Datastores: t.Datastores, Networks: t.Networks}
 }
 
 // Skipped is a VM of the selection the plan leaves where it is, and why.
@@ -373,8 +377,9 @@ has ended; a failed move is reported and does not stop the plan.
 
 You may: reorder waves (renumber them), move a VM to another wave (with its partners),
 delete a VM or a wave (its VMs stay where they are), add a VM by name, set a VM's target
-(cluster, host, datastore, networks: {source port group: target port group}), remove a
-warning from acknowledge (the VM then stays if preflight still warns).
+(cluster, host, datastore, datastores: {source datastore: target datastore}, networks:
+{source port group: target port group}), remove a warning from acknowledge (the VM then
+stays if preflight still warns).
 Keep: id (the journal and --reverse name the plan by it: change it only to make a new plan),
 moref and instance_uuid (they say which VM it is).
 

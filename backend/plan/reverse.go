@@ -1,9 +1,12 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vmcross/vmcross/backend/model"
@@ -18,13 +21,29 @@ func ReverseID(id string) string {
 	return id + suffix
 }
 
-// Reverse is the way back of a finished plan, without preflight's judgement yet: every VM
-// the plan moved, from its target site back to the host, cluster, datastore and port groups
-// it left (as the journal recorded them when it was handed out), in the waves of the way
-// out. The VMs are named by instance UUID and their MoRef at the target. Acknowledgements,
-// sizes and what blocks are the engine's to fill in (it judges the way back with preflight).
-// A VM's notes say what could not be recorded.
+// DatastoreNames names each site's datastores by MoRef value, as its inventory lists them:
+// the way back reads from it where each datastore of a VM went (nil: not known).
+type DatastoreNames map[model.SiteID]map[string]string
+
+// Reverse is ReverseWith, not knowing the datastores' names.
 func Reverse(j Journal, now time.Time, by string) (Plan, error) {
+	return ReverseWith(j, now, by, nil)
+}
+
+// ReverseWith is the way back of a finished plan, without preflight's judgement yet: every
+// VM the plan moved, from its target site back to the host, cluster, datastores and port
+// groups it left (as the journal recorded them when it was handed out), in the waves of the
+// way out. The VMs are named by instance UUID and their MoRef at the target.
+// Acknowledgements, sizes and what blocks are the engine's to fill in (it judges the way
+// back with preflight). The plan's notes say what could not be recorded.
+//
+// A VM that was on one datastore goes back to it. One that was on several goes back to
+// each: its move's record maps each source datastore to the target one by MoRef, and names
+// gives their names. A datastore at the target that received the disks of several (or
+// whose origin is not known) cannot say where each disk goes back: the VM's storage there
+// stays where the plan's source site mounts it, else goes where preflight chooses, and a
+// note says so.
+func ReverseWith(j Journal, now time.Time, by string, names DatastoreNames) (Plan, error) {
 	if j.State.Active() {
 		return Plan{}, fmt.Errorf("plan %s is %s: it can be reversed once it has ended", j.Plan.ID, j.State)
 	}
@@ -48,8 +67,15 @@ func Reverse(j Journal, now time.Time, by string) (Plan, error) {
 		switch src := e.Source; {
 		case src != nil:
 			t.Cluster, t.Host = src.Cluster, src.Host
-			if len(src.Datastores) > 0 {
+			switch {
+			case len(src.Datastores) == 1:
 				t.Datastore = src.Datastores[0]
+			case len(src.Datastores) > 1:
+				var note string
+				t.Datastores, note = datastoresBack(e, j.Plan.From, j.Plan.To, names)
+				if note != "" {
+					p.Notes = append(p.Notes, note)
+				}
 			}
 			for from, to := range src.Networks {
 				if to == "" {
@@ -60,16 +86,13 @@ func Reverse(j Journal, now time.Time, by string) (Plan, error) {
 				}
 				t.Networks[to] = from
 			}
-			if len(src.Datastores) > 1 {
-				p.Notes = append(p.Notes, fmt.Sprintf("%s was on %d datastores (%v): it comes back to %s", e.Name, len(src.Datastores), src.Datastores, t.Datastore))
-			}
 		default:
 			// Settled without a move of this plan (found at the target): where it ran when
 			// the plan was made.
 			t.Cluster, t.Host = o.Cluster, o.Host
 			p.Notes = append(p.Notes, fmt.Sprintf("%s did not move with this plan (%s): it goes back to %s, its datastore and port groups chosen as for any move", e.Name, e.Why, o.Host))
 		}
-		if t.Cluster != "" || t.Host != "" || t.Datastore != "" || len(t.Networks) > 0 {
+		if t.Cluster != "" || t.Host != "" || t.Datastore != "" || len(t.Datastores) > 0 || len(t.Networks) > 0 {
 			v.Target = t
 		}
 		by2[e.Wave] = append(by2[e.Wave], v)
@@ -102,4 +125,62 @@ func Reverse(j Journal, now time.Time, by string) (Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// datastoresBack maps each datastore a VM of the journal is on at the plan's target (by
+// name) back to the one at the plan's source its disks there came from, from the move's
+// record (source datastore → target datastore, by MoRef) and the datastores' names. What it
+// cannot map is said in the note ("" when it maps all).
+func datastoresBack(e Entry, from, to model.SiteID, names DatastoreNames) (map[string]string, string) {
+	src := e.Source.Datastores
+	pos := map[string]int{}
+	for i, d := range src {
+		if _, dup := pos[d]; !dup {
+			pos[d] = i
+		}
+	}
+	cameFrom := map[string][]string{} // target datastore → the source ones, in the VM's order
+	known := map[string]bool{}
+	for srcRef, dstRef := range e.Record.Target.Datastores {
+		a, b := names[from][srcRef], names[to][dstRef.Value]
+		if a == "" || b == "" {
+			continue
+		}
+		if !slices.Contains(cameFrom[b], a) {
+			cameFrom[b] = append(cameFrom[b], a)
+		}
+		known[a] = true
+	}
+	back := map[string]string{}
+	var merged []string
+	for _, b := range slices.Sorted(maps.Keys(cameFrom)) {
+		as := cameFrom[b]
+		slices.SortFunc(as, func(x, y string) int { return cmp.Compare(pos[x], pos[y]) })
+		if len(as) == 1 {
+			back[b] = as[0]
+			continue
+		}
+		merged = append(merged, fmt.Sprintf("its disks on %s came from %s", b, strings.Join(as, " and ")))
+	}
+	var unknown []string
+	for _, a := range src {
+		if !known[a] && !slices.Contains(unknown, a) {
+			unknown = append(unknown, a)
+		}
+	}
+	if len(back) == 0 {
+		back = nil
+	}
+	var why []string
+	if len(merged) > 0 {
+		why = append(why, strings.Join(merged, "; ")+": which disk came from which is not recorded")
+	}
+	if len(unknown) > 0 {
+		why = append(why, fmt.Sprintf("where its disks on %s went is not known", strings.Join(unknown, ", ")))
+	}
+	if len(why) == 0 {
+		return back, ""
+	}
+	return back, fmt.Sprintf("%s was on %d datastores (%s); %s: those disks stay where %s mounts their storage, else go where preflight chooses",
+		e.Name, len(src), strings.Join(src, ", "), strings.Join(why, "; "), from)
 }

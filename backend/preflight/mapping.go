@@ -77,13 +77,17 @@ type Override struct {
 	// Datastore receives every disk of the VM; the datastore the VM is on now keeps it
 	// there (no storage move) when the target hosts mount it.
 	Datastore string `json:"datastore,omitempty"`
+	// Datastores maps a datastore the VM is on (its source name) to the target datastore
+	// that receives its disks there, before Datastore: a VM on several datastores keeps
+	// them apart (the way back of a plan puts each disk back where it was).
+	Datastores map[string]string `json:"datastores,omitempty"`
 	// Networks maps a network the VM is on (its source name) to a target port group.
 	Networks map[string]string `json:"networks,omitempty"`
 }
 
 // IsZero reports whether the override changes nothing.
 func (o Override) IsZero() bool {
-	return o.Cluster == "" && o.Host == "" && o.Datastore == "" && len(o.Networks) == 0
+	return o.Cluster == "" && o.Host == "" && o.Datastore == "" && len(o.Datastores) == 0 && len(o.Networks) == 0
 }
 
 // MapVM chooses the target of one VM moving from src to dst.
@@ -223,8 +227,12 @@ func (mp *mapper) target(vm model.VM, o Override) Target {
 			name = vm.Datastores[i]
 		}
 		c := mp.datastore(ref, name, t.Cluster)
-		if o.Datastore != "" && !(c.Shared && c.Target == o.Datastore) {
-			c = mp.chosenDatastore(c, o.Datastore, t.Cluster)
+		want := o.Datastore
+		if d := o.Datastores[c.Source]; d != "" {
+			want = d
+		}
+		if want != "" && !(c.Shared && c.Target == want) {
+			c = mp.chosenDatastore(c, want, t.Cluster)
 		}
 		t.Datastores = append(t.Datastores, c)
 	}

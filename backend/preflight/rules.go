@@ -87,8 +87,15 @@ type Input struct {
 	Mapping Mapping
 	Targets map[model.VMKey]Target
 	Fabric  fabric.Health // judged (fabric.Judge), as the monitor publishes it
-	Profile Profile
-	Now     time.Time
+	// DCIAvailableMbps is, when DCIAvailableKnown, the DCI bandwidth vmcross's moves may
+	// use as the governor judges it (model.Governor.AvailableMbps): the DCI's capacity less
+	// the traffic that is not vmcross's own moves'. BANDWIDTH_LOW judges by it, so that
+	// vmcross's own running moves do not hold up the next ones (the governor queues those);
+	// without it, by the fabric's free bandwidth.
+	DCIAvailableMbps  int64
+	DCIAvailableKnown bool
+	Profile           Profile
+	Now               time.Time
 }
 
 // Scope says what a rule looks at.
@@ -144,7 +151,7 @@ func table() []rule {
 		sel(CodeRTTOverBudget, Block, "the DCI round trip is above the profile's maximum", rttOverBudget),
 		sel(CodeRTTUnknown, Warn, "the DCI round trip is not measured", rttUnknown),
 		sel(CodeVMotionVLAN, Block, "the vMotion network is not one VLAN carried across the DCI (profiles that need it)", vmotionVLANNotExtended),
-		sel(CodeBandwidthLow, Block, "the DCI has less bandwidth free than one vMotion needs (block), or than the selection's moves side by side (info)", bandwidthLow),
+		sel(CodeBandwidthLow, Block, "the DCI has less bandwidth for moves than one vMotion needs (block), or than the selection's moves side by side (info); vmcross's own moves are not counted against it", bandwidthLow),
 		sel(CodeMTULow, Warn, "a DCI trunk's MTU is below jumbo frames", mtuLow),
 		sel(CodeDCIErrorsRising, Warn, "a DCI link is taking CRC or input errors", errorsRising),
 		sel(CodeFabricNotConfigured, Warn, "no DCI switches are configured: nothing vouches for the DCI", fabricNotConfigured),

@@ -148,8 +148,11 @@ func vmotionVLANNotExtended(r *run) []Finding {
 	return out
 }
 
-// bandwidthLow compares what the DCI has free with what the profile needs: at least one
-// vMotion's worth (block), and enough for the moves to run side by side (info: they queue).
+// bandwidthLow compares what the DCI has for moves with what the profile needs: at least
+// one vMotion's worth (block), and enough for the moves to run side by side (info: they
+// queue). What the DCI has is the governor's view when known (its capacity less the traffic
+// that is not vmcross's moves': moves of vmcross already running do not block the next
+// ones, which the governor queues behind them), else its free bandwidth.
 func bandwidthLow(r *run) []Finding {
 	capacity, used, free, ok := dciBandwidth(r.in.Fabric)
 	if !ok || r.in.Fabric.Verdict.Down {
@@ -173,22 +176,28 @@ func bandwidthLow(r *run) []Finding {
 	if p.PerVMotion {
 		per = " per concurrent vMotion"
 	}
-	if free < need {
+	have, what := free, "free"
+	state := fmt.Sprintf("%s free (%s used of %s)", mbps(free), mbps(used), mbps(capacity))
+	if r.in.DCIAvailableKnown {
+		have, what = max(r.in.DCIAvailableMbps, 0), "for moves"
+		state = fmt.Sprintf("%s for moves (%s of other traffic on %s; vmcross's own moves not counted)",
+			mbps(have), mbps(max(capacity-have, 0)), mbps(capacity))
+	}
+	if have < need {
 		return []Finding{{Object: "dci", Severity: Block,
-			Message: fmt.Sprintf("The DCI has %s free (%s used of %s): the %s profile needs %s%s.",
-				mbps(free), mbps(used), mbps(capacity), p.Name, mbps(need), per),
-			Remedy: "Wait for the DCI traffic to drop, bring its down member links back, or move fewer VMs at a quieter time."}}
+			Message: fmt.Sprintf("The DCI has %s: the %s profile needs %s%s.", state, p.Name, mbps(need), per),
+			Remedy:  "Wait for the DCI traffic to drop, bring its down member links back, or move fewer VMs at a quieter time."}}
 	}
 	if !p.PerVMotion || running <= 1 {
 		return nil
 	}
-	at := free / need
+	at := have / need
 	if int64(running) <= at {
 		return nil
 	}
 	return []Finding{{Object: "dci", Severity: Info,
-		Message: fmt.Sprintf("The DCI has %s free: at %s%s it carries %d vMotions at once, and %d running VMs are selected: the rest will queue.",
-			mbps(free), mbps(need), per, at, running),
+		Message: fmt.Sprintf("The DCI has %s %s: at %s%s it carries %d vMotions at once, and %d running VMs are selected: the rest will queue.",
+			mbps(have), what, mbps(need), per, at, running),
 		Remedy: "Nothing to do: the moves queue by themselves; expect the selection to take longer."}}
 }
 

@@ -1,19 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vmcross/vmcross/backend/lab"
 )
-
-// maxLabVMs bounds --vms: 5000 VMs a site take the simulator half a minute and half a
-// gigabyte to build, enough to try the console on a large estate.
-const maxLabVMs = 5000
 
 func newLabCmd() *cobra.Command {
 	var writeConfig string
@@ -25,10 +23,12 @@ func newLabCmd() *cobra.Command {
 		Long: `Run the built-in lab: two simulated vCenters on 127.0.0.1.
 Prints each vCenter's URL, user, password and certificate thumbprint; with --write-config
 it writes a vmcross config file pointing at them (use it with vmcross --config FILE).
-Certificates are new on every start, so write the config again after a restart.`,
+Certificates are new on every start, so write the config again after a restart.
+--vms N makes a larger (or smaller) estate of N VMs in all, half at each site, with the
+same hosts, VLANs and kinds of VM: 10,000 start in a few seconds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := intRange("vms", vms, 0, maxLabVMs, "0 or no --vms: the standard estate of 80"); err != nil {
+			if err := labVMsRange("vms", vms); err != nil {
 				return err
 			}
 			if err := speedRange(speed); err != nil {
@@ -36,10 +36,12 @@ Certificates are new on every start, so write the config again after a restart.`
 			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			l, err := lab.Start(ctx, lab.Options{VMsPerSite: vms, SwitchBasePort: lab.DefaultSwitchBasePort, Speed: speed})
+			started := time.Now()
+			l, err := lab.Start(ctx, lab.Options{VMs: vms, SwitchBasePort: lab.DefaultSwitchBasePort, Speed: speed})
 			if err != nil {
 				return fmt.Errorf("start the lab: %w", err)
 			}
+			ready := time.Since(started)
 			defer l.Close()
 			certDir, err := os.MkdirTemp("", "vmcross-lab-certs-")
 			if err != nil {
@@ -56,14 +58,15 @@ Certificates are new on every start, so write the config again after a restart.`
 				}
 				fmt.Fprintf(out, "\nWrote %s. In another terminal: vmcross --config %s\n", writeConfig, writeConfig)
 			}
-			fmt.Fprintln(out, "\nLab running. Press Ctrl+C to stop.")
+			fmt.Fprintf(out, "\nLab running: %d VMs, ready in %v. Press Ctrl+C to stop.\n",
+				cmp.Or(vms, lab.DefaultVMs), ready.Round(10*time.Millisecond))
 			<-ctx.Done()
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&writeConfig, "write-config", "", "write a vmcross config file pointing at the lab")
 	cmd.Flags().Float64Var(&speed, "speed", 1, "how much faster than real time the lab's vMotions run (1 to 1000)")
-	cmd.Flags().IntVar(&vms, "vms", 0, fmt.Sprintf("VMs per site, up to %d (default: the lab's standard estate of 80)", maxLabVMs))
+	cmd.Flags().IntVar(&vms, "vms", 0, "VMs in the lab, both sites together: "+labVMsUsage)
 	return cmd
 }
 
@@ -95,6 +98,18 @@ func printLab(w io.Writer, l *lab.Lab, certDir string) error {
 		fmt.Fprintln(w, "  Host keys are new on every start: add -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null.")
 	}
 	return nil
+}
+
+// labVMsUsage describes the values of --vms and --lab-vms.
+var labVMsUsage = fmt.Sprintf("%d to %d (default: the standard estate of %d)", lab.MinVMs(), lab.MaxVMs, lab.DefaultVMs)
+
+// labVMsRange checks the size of a lab asked for with --vms or --lab-vms: 0 (not set) or
+// from the lab's named VMs to its maximum.
+func labVMsRange(flag string, vms int) error {
+	if vms == 0 {
+		return nil
+	}
+	return intRange(flag, vms, lab.MinVMs(), lab.MaxVMs, fmt.Sprintf("VMs in all, both sites together; without it, the standard %d", lab.DefaultVMs))
 }
 
 // speedRange checks a lab speed factor.

@@ -349,7 +349,7 @@ func runPlanMigrate(ctx context.Context, src *sourceFlags, f *migrateFlags, args
 		return err
 	}
 	defer stop()
-	plans := backend.NewPlans(eng, planDir(s))
+	plans := newPlans(eng, s)
 	defer plans.Close()
 	who := model.LocalOperator("cli")
 
@@ -483,11 +483,23 @@ func followPlans(ctx context.Context, eng *backend.Engine, plans *backend.Plans,
 	wave := map[string]int{}
 	why := map[string]string{}
 	final := map[string]model.PlanStatus{}
+	held := "" // the governor's pause, as last printed
 	moves := func(st model.State) {
 		for _, m := range st.Moves {
 			if want[m.Plan] {
 				rep.report(m)
 			}
+		}
+		// The governor holds every plan while the DCI is down, stale or blocked: say so, and
+		// when it lets them go on.
+		if g := st.Governor.Paused; g != held && !asJSON {
+			switch {
+			case g != "":
+				fmt.Fprintf(out, "%s plans %s paused: %s (no move starts; the running ones go on)\n", time.Now().Format("15:04:05"), strings.Join(ids, ", "), g)
+			default:
+				fmt.Fprintf(out, "%s plans %s go on: %s\n", time.Now().Format("15:04:05"), strings.Join(ids, ", "), st.Governor.Why)
+			}
+			held = g
 		}
 	}
 	ended := func(list []model.PlanStatus) bool {

@@ -24,6 +24,7 @@ type planFlags struct {
 	site        string
 	out         string
 	waveSize    int
+	waveSet     bool // --wave-size was given: it overrides the config's plan: wave_size
 	orders      []string
 	id          string
 	concurrency int
@@ -36,11 +37,12 @@ func newPlanCmd() *cobra.Command {
 		Use:   "plan (--site SITE | --host HOST | --cluster CLUSTER | --vm NAME...) --to SITE [-o FILE]",
 		Short: "Propose an evacuation plan in waves, as a YAML file to review and edit",
 		Long: `Propose an evacuation plan: the selected VMs in waves, ordered by their order tag (the
-vCenter custom attribute vmcross.order, or --order NAME-GLOB=N: lower first; untagged VMs
-last; a wave holds one order only), the nodes of a guest cluster (a DRS rule or VM group,
-a shared RDM LUN) in one wave, the biggest movers spread over the waves. Preflight judges
-every VM: one it blocks is listed as skipped, with why; the warnings of the others are
-listed, and running the plan acknowledges them.
+vCenter custom attribute vmcross.order, or --order NAME-GLOB=N, else the config's plan:
+orders: lower first; untagged VMs last; a wave holds one order only), the nodes of a
+guest cluster (a DRS rule or VM group, a shared RDM LUN) in one wave, the biggest movers
+spread over the waves (--wave-size, else the config's plan: wave_size, else 8 a wave).
+Preflight judges every VM: one it blocks is listed as skipped, with why; the warnings of
+the others are listed, and running the plan acknowledges them.
 
 The plan is written as YAML (-o FILE, else to standard output) for the operator to review
 and edit; then ` + "`vmcross migrate --plan FILE --dry-run`" + ` shows what would happen and the
@@ -67,6 +69,7 @@ the command line or config.`,
 			if err := intRange("wave-size", f.waveSize, 1, 1000, ""); err != nil {
 				return err
 			}
+			f.waveSet = cmd.Flags().Changed("wave-size")
 			if err := intRange("concurrency", f.concurrency, 0, 128, "moves at once, for the prediction; 0: the governor's limit"); err != nil {
 				return err
 			}
@@ -93,8 +96,8 @@ the command line or config.`,
 	cmd.Flags().StringSliceVar(&f.vms, "vm", nil, "a VM, by name (repeat, or NAME,NAME)")
 	cmd.Flags().StringVar(&f.to, "to", "", "the site to move them to (its id, e.g. site-b)")
 	cmd.Flags().StringVarP(&f.out, "output", "o", "", "write the plan to `FILE` (default: standard output)")
-	cmd.Flags().IntVar(&f.waveSize, "wave-size", plan.DefaultWaveSize, "VMs a wave holds (partners may make one bigger)")
-	cmd.Flags().StringArrayVar(&f.orders, "order", nil, "order VMs by name: `NAME-GLOB=N`, lower first (repeat; the first match wins; before the custom attribute vmcross.order)")
+	cmd.Flags().IntVar(&f.waveSize, "wave-size", plan.DefaultWaveSize, "VMs a wave holds (partners may make one bigger; default: the config's plan: wave_size, else 8)")
+	cmd.Flags().StringArrayVar(&f.orders, "order", nil, "order VMs by name: `NAME-GLOB=N`, lower first (repeat; the first match wins; before the custom attribute vmcross.order; default: the config's plan: orders)")
 	cmd.Flags().StringVar(&f.id, "id", "", "the plan's id (default evac-YYYYMMDD-HHMM-SCOPE)")
 	cmd.Flags().StringVar(&f.profile, "profile", "", "vMotion profile: reference-2009, metro or long-distance (default: the config's, else from the vCenters' versions)")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "moves running at once, for the predicted time (default: what the governor allows now)")
@@ -147,10 +150,19 @@ func runPlan(ctx context.Context, src *sourceFlags, f *planFlags, rules []plan.O
 			selection += " and VMs " + strings.Join(f.vms, ", ")
 		}
 	}
-	plans := backend.NewPlans(eng, planDir(s))
+	plans := newPlans(eng, s)
 	defer plans.Close()
+	// The flags override the config's plan: section.
+	cfgOrders, cfgWaves := planConfig(s)
+	if len(rules) == 0 {
+		rules = cfgOrders
+	}
+	waveSize := f.waveSize
+	if !f.waveSet && cfgWaves > 0 {
+		waveSize = cfgWaves
+	}
 	prop, err := plans.Propose(ctx, model.LocalOperator("cli"), backend.ProposeRequest{VMs: keys, To: to, Profile: f.profile,
-		WaveSize: f.waveSize, Orders: rules, ID: f.id, Scope: scope, Selection: selection, Concurrency: f.concurrency})
+		WaveSize: waveSize, Orders: rules, ID: f.id, Scope: scope, Selection: selection, Concurrency: f.concurrency})
 	if err != nil {
 		return err
 	}
@@ -197,6 +209,22 @@ func knownSite(st model.State, flag string, id model.SiteID) error {
 		ids = append(ids, string(ss.Status.ID))
 	}
 	return &usageError{fmt.Sprintf("%s %s: no such site (sites: %s)", flag, id, strings.Join(ids, ", "))}
+}
+
+// newPlans is the plans of eng for this source: journaled in planDir, proposed in the
+// console with the config's plan: section.
+func newPlans(eng *backend.Engine, s *source) *backend.Plans {
+	plans := backend.NewPlans(eng, planDir(s))
+	plans.SetOrders(planConfig(s))
+	return plans
+}
+
+// planConfig is the config's plan: section: its order rules and wave size (0: default).
+func planConfig(s *source) ([]plan.OrderRule, int) {
+	if s.cfg == nil {
+		return nil, 0
+	}
+	return s.cfg.PlanOrders(), s.cfg.Plan.WaveSize
 }
 
 // planDir is where plans' journals go: next to the configured audit log, else the default.

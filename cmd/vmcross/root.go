@@ -35,12 +35,14 @@ type sourceFlags struct {
 	configPath string
 	forceLab   bool
 	labSpeed   float64
+	labVMs     int // VMs of the lab, both sites; 0: the standard estate
 }
 
 func (f *sourceFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/vmcross/config.yaml)")
 	cmd.Flags().BoolVar(&f.forceLab, "lab", false, "use the embedded two-site lab even if a config file exists")
 	cmd.Flags().Float64Var(&f.labSpeed, "lab-speed", 1, "with the embedded lab: how much faster than real time its vMotions run (1 to 1000)")
+	cmd.Flags().IntVar(&f.labVMs, "lab-vms", 0, "use the embedded lab (implies --lab) with this many VMs, both sites together: "+labVMsUsage)
 }
 
 // source is what openSource built: the site specs, and the lab to close if one was started.
@@ -95,6 +97,15 @@ func (s *source) Close() {
 // openSource loads the config, or starts the embedded lab when there is no config file
 // (or --lab). A config file named with --config must exist.
 func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, error) {
+	if err := labVMsRange("lab-vms", f.labVMs); err != nil {
+		return nil, err
+	}
+	if f.labVMs != 0 && f.configPath != "" {
+		return nil, &usageError{"--lab-vms and --config cannot be used together"}
+	}
+	if f.labVMs != 0 {
+		f.forceLab = true // a lab of that size was asked for: not the config's sites
+	}
 	if f.forceLab && f.configPath != "" {
 		return nil, &usageError{"--lab and --config cannot be used together"}
 	}
@@ -127,7 +138,7 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		fmt.Fprintf(status, "vmcross: no config file at %s; starting the built-in two-site lab…\n", config.DefaultPath())
 	}
 	started := time.Now()
-	l, err := lab.Start(ctx, lab.Options{SwitchBasePort: lab.DefaultSwitchBasePort, Speed: f.labSpeed})
+	l, err := lab.Start(ctx, lab.Options{VMs: f.labVMs, SwitchBasePort: lab.DefaultSwitchBasePort, Speed: f.labSpeed})
 	if err != nil {
 		return nil, fmt.Errorf("start the built-in lab: %w", err)
 	}
@@ -193,6 +204,7 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 	cmd.AddCommand(newLabCmd(), newInventoryCmd(), newPreflightCmd(), newMigrateCmd(), newFabricCmd(), newVersionCmd())
 	cmd.AddCommand(newHistoryCmd())
 	cmd.AddCommand(newPlanCmd())
+	cmd.AddCommand(newServeCmd())
 	return cmd
 }
 
@@ -302,7 +314,7 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 
 	// The console's plans: a plan started here runs while the console does; its journal
 	// lets `vmcross migrate --resume` or the next console carry it on.
-	plans := backend.NewPlans(eng, planDir(s))
+	plans := newPlans(eng, s)
 	defer plans.Close()
 
 	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal"), Plans: plans})
