@@ -25,12 +25,15 @@ type Engine struct {
 	watchMu sync.Mutex
 	watched []int // the VM VLANs last handed to the fabric monitor
 
-	state   *latest.Value[model.State] // its subscriptions end on Close
-	events  *eventLog                  // ordered and lossless, next to the latest State
-	byID    map[model.SiteID]*Site
-	details *detailsCache     // by VM, until its change version or snapshots move
-	mapping preflight.Mapping // under mu: the configured mapping between the sites
-	profile string            // under mu: the configured vMotion profile ("": from the versions)
+	state  *latest.Value[model.State] // its subscriptions end on Close
+	events *eventLog                  // ordered and lossless, next to the latest State
+	byID   map[model.SiteID]*Site
+	// locators are the target vCenters' instance UUIDs and thumbprints for moves (locMu).
+	locMu    sync.Mutex
+	locators map[model.SiteID]targetID
+	details  *detailsCache     // by VM, until its change version or snapshots move
+	mapping  preflight.Mapping // under mu: the configured mapping between the sites
+	profile  string            // under mu: the configured vMotion profile ("": from the versions)
 	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
 	simulated bool
 	moves     *migrate.Manager // queues, runs and follows moves
