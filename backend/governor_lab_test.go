@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -374,11 +376,19 @@ func TestPredictEvacuation(t *testing.T) {
 // concurrency exceeds a limit, and reports a makespan over 1.15× the ideal as a failure,
 // with the model's own makespan at the governor's limit and how long moves waited with
 // fewer than it running, and why.
+//
+// VMCROSS_BENCH_SPEED sets the lab's speed (default 10): at 1 the moves take real time and
+// the control loop's milliseconds count as they would against vCenter.
 func BenchmarkEvacuation50(b *testing.B) {
-	const (
-		speed = 10
-		n     = 50
-	)
+	const n = 50
+	speed := 10.0
+	if v := os.Getenv("VMCROSS_BENCH_SPEED"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 1 || f > 100 {
+			b.Fatalf("VMCROSS_BENCH_SPEED=%q: want a speed from 1 to 100", v)
+		}
+		speed = f
+	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		r := startGovRig(b, lab.Options{Speed: speed, VMsPerSite: 170}, backend.GovernorSettings{}, time.Second)
@@ -527,8 +537,8 @@ func BenchmarkEvacuation50(b *testing.B) {
 		b.Logf("real time between moves (medians): %v from the governor's start to vCenter's task, %v from the task's end to the "+
 			"engine's, %v from one move's end to the start of the next in its place", lags.start, lags.end, lags.handoff)
 		for why, d := range idle {
-			if d*speed > 2*time.Second {
-				b.Logf("moves waited %.1f s (simulated) with fewer than the governor's limit running: %s", (d * speed).Seconds(), why)
+			if sim := d.Seconds() * speed; sim > 2 {
+				b.Logf("moves waited %.1f s (simulated) with fewer than the governor's limit running: %s", sim, why)
 			}
 		}
 		if len(over) > 0 || maxLab > min(highest, hard) {
