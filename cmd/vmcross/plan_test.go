@@ -309,6 +309,17 @@ func countRelocations(l *lab.Lab) *relocations {
 	return r
 }
 
+// total is how many RelocateVM_Task calls both vCenters have had.
+func (r *relocations) total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.n {
+		n += c
+	}
+	return n
+}
+
 func (r *relocations) calls(site model.SiteID, moref string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
