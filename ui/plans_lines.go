@@ -188,7 +188,7 @@ func (v *PlansView) planLines(ps model.PlanStatus, cursor bool, now time.Time, w
 	prog = append(prog, seg{f.muted, barLeft}, seg{f.ok, strings.Repeat(barFull, full)},
 		seg{f.muted, strings.Repeat(barEmpty, barW-full) + barRight}, seg{f.text, padLeft(fmt.Sprintf("%d%%", pct), 5) + "  "})
 	prog = append(prog, seg{f.text, fmt.Sprintf("%d done", c.done)}, dot, seg{f.text, fmt.Sprintf("%d moving", c.moving)}, dot,
-		seg{f.text, fmt.Sprintf("%d pending", c.pending)}, dot)
+		seg{f.text, fmt.Sprintf("%d waiting", c.pending)}, dot)
 	failInk := f.text
 	if c.failed > 0 {
 		failInk = f.bad
@@ -289,6 +289,8 @@ func (v *PlansView) vmLines(ps model.PlanStatus, w int) []string {
 
 // planCount sums up a plan's VMs by state.
 type planCount struct {
+	// moving: their vCenter task runs; pending: waiting, in a later wave or queued by the
+	// governor.
 	done, moving, pending, failed, cancelled, skipped int
 	progress                                          int // the sum of the progress of the VMs that count, each 0 to 100
 }
@@ -308,10 +310,11 @@ func countPlan(ps model.PlanStatus) planCount {
 			c.progress += 100
 		case model.PlanVMSkipped:
 			c.skipped++
-		case model.PlanVMSubmitted, model.PlanVMMoving:
+		case model.PlanVMMoving: // its vCenter task runs
 			c.moving++
 			c.progress += clamp(vm.Progress, 0, 100)
-		default:
+		default: // not handed out yet, or queued by the governor
+			c.progress += clamp(vm.Progress, 0, 100)
 			c.pending++
 		}
 	}

@@ -450,7 +450,7 @@ func TestStartDraftAfterTypingSiteID(t *testing.T) {
 		t.Errorf("cursor on %+v, want the new plan", ps)
 	}
 	view := m.View()
-	for _, want := range []string{"plan evac-20250314-0300-esx05 started: 7 VMs in 3 waves", "running  wave 1 of 3", "0 done · 0 moving · 7 pending"} {
+	for _, want := range []string{"plan evac-20250314-0300-esx05 started: 7 VMs in 3 waves", "running  wave 1 of 3", "0 done · 0 moving · 7 waiting"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
