@@ -136,6 +136,7 @@ func NewSite(spec SiteSpec, opts ...SiteOption) *Site {
 		kick:    make(chan struct{}, 1),
 		snap: model.SiteSnapshot{Gen: 1, Status: model.SiteStatus{
 			ID: spec.ID, Name: name, Host: addr, State: model.Connecting, Since: time.Now(),
+			Insecure: spec.TLSUnverified(),
 		}},
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -18,6 +20,16 @@ type ThumbprintError struct {
 
 func (e *ThumbprintError) Error() string {
 	return fmt.Sprintf("vCenter certificate thumbprint is %s, config pins %s", e.Got, e.Want)
+}
+
+// TLSUnverified reports whether the connection to the site goes unverified: insecure:
+// true with neither a pinned thumbprint nor a CA file (either of which is checked whatever
+// Insecure says, see tlsConfig), or a plain http:// URL, which has no certificate at all.
+func (spec SiteSpec) TLSUnverified() bool {
+	if u, err := url.Parse(spec.URL); err == nil && strings.EqualFold(u.Scheme, "http") {
+		return true
+	}
+	return spec.Insecure && spec.Thumbprint == "" && spec.CAFile == ""
 }
 
 // tlsConfig builds the TLS verification a spec asks for:

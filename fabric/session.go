@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -531,6 +532,7 @@ func (s *session) explain(during string, err error, said string) error {
 	sshSaid := strings.ToLower(lastLine(said)) // the system transport's ssh
 	connect := cmp.Or(s.connectTimeout, s.timeout)
 	var ce *connectError
+	var hke *hostKeyError
 	var what string
 	switch {
 	case errors.Is(err, errAborted):
@@ -549,12 +551,14 @@ func (s *session) explain(during string, err error, said string) error {
 	case errors.Is(err, util.ErrAuthError), strings.Contains(low, "unable to authenticate"),
 		strings.Contains(low, "permission denied"):
 		what = fmt.Sprintf("login refused for user %q: check the username and password", s.spec.Username)
+	case errors.As(err, &hke):
+		what = s.hostKeyRefused(addr, hke.Presented, hke.Expected)
 	case strings.Contains(low, "knownhosts: key is unknown"),
 		strings.Contains(low, "host key is known for") && strings.Contains(low, "strict checking"):
-		what = fmt.Sprintf("the host key of %s is not in the known_hosts file: add it, or pin it with host_key", addr)
+		what = s.hostKeyRefused(addr, presentedKey(said), nil)
 	case strings.Contains(low, "key mismatch"), strings.Contains(low, "host key verification failed"),
 		strings.Contains(low, "no matching host key"):
-		what = fmt.Sprintf("the host key of %s does not match the pinned or known one: if the switch was replaced, update its host key", addr)
+		what = s.hostKeyRefused(addr, presentedKey(said), s.expectedKeys())
 	case errors.Is(err, util.ErrFileNotFoundError):
 		what = "no known_hosts file to check its host key against: set host_key, known_hosts_file or insecure_host_key"
 	case errors.Is(err, syscall.ECONNREFUSED), strings.Contains(low, "connection refused"):
@@ -575,6 +579,61 @@ func (s *session) explain(during string, err error, said string) error {
 		what = fmt.Sprintf("cannot open a session on %s: %s", addr, msg)
 	}
 	return &switchError{sw: name, msg: what, err: err}
+}
+
+// hostKeyRefused says that the switch at addr presented a host key (its fingerprint;
+// "" when not known) that the pinned key or the known_hosts file does not accept, what they
+// expect (fingerprints; none when the switch is unknown to them), and how to fix it.
+func (s *session) hostKeyRefused(addr, presented string, expected []string) string {
+	where, fix := "the known_hosts file", "update its entry"
+	switch {
+	case s.spec.HostKey != "":
+		where, fix = "host_key", "pin it in host_key"
+	case s.spec.KnownHostsFile != "":
+		where, fix = "known_hosts file "+s.spec.KnownHostsFile, "update its entry there"
+	}
+	if len(expected) == 0 {
+		msg := fmt.Sprintf("the host key of %s is not in %s", addr, where)
+		if presented != "" {
+			msg += ": it presented " + presented
+		}
+		return msg + "; check it out of band (show ssh key on the switch), then add it, or pin it with host_key"
+	}
+	if presented == "" {
+		presented = "another key"
+	}
+	return fmt.Sprintf("the host key of %s does not match the pinned or known one: it presented %s, %s expects %s; if the switch was replaced, check its new key out of band and %s",
+		addr, presented, where, strings.Join(expected, " or "), fix)
+}
+
+// expectedKeys are the fingerprints of the host keys the switch is expected to present:
+// the pinned one, or those of its known_hosts file (none when they cannot be told).
+func (s *session) expectedKeys() []string {
+	port := cmpOr(s.spec.Port, 22)
+	if s.spec.HostKey != "" {
+		if pub, _, _, _, err := gossh.ParseAuthorizedKey([]byte(s.spec.HostKey)); err == nil {
+			return []string{fingerprint(pub)}
+		}
+		return nil
+	}
+	if s.spec.KnownHostsFile != "" {
+		return knownKeys(s.spec.KnownHostsFile, s.spec.Host, port)
+	}
+	return nil
+}
+
+// sshFingerprint finds the fingerprint ssh prints of a changed host key: "The fingerprint
+// for the ED25519 key sent by the remote host is\nSHA256:….".
+var sshFingerprint = regexp.MustCompile(`(?i)the fingerprint for the (\S+) key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/=]+)`)
+
+// presentedKey is the host key fingerprint ssh printed (the system transport), or "".
+func presentedKey(said string) string {
+	m := sshFingerprint.FindStringSubmatch(said)
+	if m == nil {
+		return ""
+	}
+	kind := map[string]string{"ED25519": gossh.KeyAlgoED25519, "RSA": gossh.KeyAlgoRSA}[strings.ToUpper(m[1])]
+	return cmp.Or(kind, m[1]) + " " + m[2] // as fingerprint writes them
 }
 
 // roundDuration rounds d for a person: 400ms, 3s, 1m0s.

@@ -2,11 +2,14 @@ package fabric
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,9 +59,75 @@ func newSSHTransport(ctx context.Context, connectTimeout time.Duration, user, pa
 		algorithms: algorithms, ctx: ctx, cancel: cancel}
 }
 
-// knownHostsCallback reads a known_hosts file for the transport.
+// knownHostsCallback reads a known_hosts file for the transport. A key it does not accept
+// fails as a *hostKeyError, which names the presented and the expected fingerprints.
 func knownHostsCallback(path string) (gossh.HostKeyCallback, error) {
-	return knownhosts.New(path)
+	cb, err := knownhosts.New(path)
+	if err != nil {
+		return nil, err
+	}
+	return func(host string, remote net.Addr, key gossh.PublicKey) error {
+		err := cb(host, remote, key)
+		var ke *knownhosts.KeyError
+		if !errors.As(err, &ke) {
+			return err
+		}
+		he := &hostKeyError{Presented: fingerprint(key), err: err}
+		for _, k := range ke.Want {
+			he.Expected = append(he.Expected, fingerprint(k.Key))
+		}
+		return he
+	}, nil
+}
+
+// hostKeyError is a switch's host key that the pinned key or the known_hosts file does not
+// accept: the fingerprints an operator compares with the switch's own (`show ssh key`).
+type hostKeyError struct {
+	Presented string   // the key the switch presented: "ssh-ed25519 SHA256:…"
+	Expected  []string // the keys known for the switch, the same way; none: it is unknown
+	err       error
+}
+
+func (e *hostKeyError) Error() string {
+	if len(e.Expected) == 0 {
+		return "host key " + e.Presented + " is unknown"
+	}
+	return "host key mismatch: presented " + e.Presented + ", expected " + strings.Join(e.Expected, " or ")
+}
+
+func (e *hostKeyError) Unwrap() error { return e.err }
+
+// fingerprint is a key's type and SHA-256 fingerprint, as ssh-keygen -l prints them.
+func fingerprint(key gossh.PublicKey) string {
+	return key.Type() + " " + gossh.FingerprintSHA256(key)
+}
+
+// knownKeys are the fingerprints of the keys a known_hosts file holds for host:port (none
+// when it cannot be read or has none).
+func knownKeys(path, host string, port int) []string {
+	cb, err := knownhosts.New(path)
+	if err != nil {
+		return nil
+	}
+	// The file is asked about a key it cannot hold: its answer lists the ones it has.
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil
+	}
+	probe, err := gossh.NewPublicKey(pub)
+	if err != nil {
+		return nil
+	}
+	remote := &net.TCPAddr{IP: net.ParseIP(host), Port: port}
+	var ke *knownhosts.KeyError
+	if err := cb(net.JoinHostPort(host, strconv.Itoa(port)), remote, probe); !errors.As(err, &ke) {
+		return nil
+	}
+	var out []string
+	for _, k := range ke.Want {
+		out = append(out, fingerprint(k.Key))
+	}
+	return out
 }
 
 // connectError is a session that could not be opened within the connect timeout.

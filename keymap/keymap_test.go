@@ -112,16 +112,17 @@ func TestRebindErrors(t *testing.T) {
 		line       int
 		want       string
 	}{
-		{"unknown action", "down: j\nfliter: /\n", 2, `unknown action "fliter"; actions are: up, down,`},
+		{"unknown action", "down: j\nfliter: /\n", 2, `unknown action "fliter": did you mean filter?`},
+		{"unknown action, nothing like it", "down: j\nzoom: z\n", 2, `unknown action "zoom"; actions are: up, down,`},
 		{"bad key", "up: k\ndown: [j, ctrl+]\n", 2, `down: "ctrl+" is not a key`},
 		{"two-letter key", "up: kk\n", 1, `up: "kk" is not a key`},
 		{"empty list", "up: []\n", 1, "up: no keys"},
 		{"mapping as keys", "up: {a: b}\n", 1, "up: expected a key or a list of keys"},
 		{"not a mapping", "- up\n- down\n", 1, "expected a mapping of action names to keys"},
 		{"twice", "up: k\nup: w\n", 2, `action "up" is bound twice (first on line 1)`},
-		{"conflict with a default", "filter: j\n", 1, `key "j" does both down and filter in the list`},
-		{"conflict in the file", "home: x\nend: x\n", 2, `key "x" does both home and end in the list`},
-		{"conflict in the filter input", "accept_filter: esc\n", 1, `key "esc" does both accept_filter and clear_filter in the filter input`},
+		{"takes a default's only key", "filter: tab\n", 1, `key "tab" does both next_pane and filter in the list, and next_pane has no other key; bind next_pane to another key too`},
+		{"conflict in the file", "home: z\nend: z\n", 2, `key "z" does both home and end in the list`},
+		{"conflict in the filter input", "accept_filter: esc\n", 1, `key "esc" does both clear_filter and accept_filter in the filter input, and clear_filter has no other key`},
 		{"not yaml", "up: [k\n", 0, "not YAML"},
 	}
 	for _, c := range cases {
@@ -232,9 +233,9 @@ func TestReadOnlyDisablesDangerous(t *testing.T) {
 // while esc may mean "clear filter" in the list and "back" in the detail view.
 func TestRebindDetailConflicts(t *testing.T) {
 	km := Default()
-	err := km.Rebind("keys.yaml", []byte("back: j\n"))
-	if err == nil || !strings.Contains(err.Error(), "detail view") {
-		t.Fatalf("back on j: %v, want a conflict in the detail view", err)
+	err := km.Rebind("keys.yaml", []byte("back: j\ndown: [j, down]\n"))
+	if err == nil || !strings.Contains(err.Error(), `key "j" does both down and back in the detail view`) {
+		t.Fatalf("back and down on j: %v, want a conflict in the detail view", err)
 	}
 	if err := Default().Rebind("keys.yaml", []byte("open: o\nback: backspace\n")); err != nil {
 		t.Fatalf("open on o, back on backspace: %v", err)
@@ -291,8 +292,8 @@ func TestSelectionKeys(t *testing.T) {
 		t.Errorf("default keys conflict: %v", err)
 	}
 	// Rebinding a selection key onto a list key is refused; onto a detail-view key is not.
-	if err := Default().Rebind("keys.yaml", []byte("select_host: j\n")); err == nil || !strings.Contains(err.Error(), "does both down and select_host in the list") {
-		t.Errorf("select_host on j: %v, want a conflict with down in the list", err)
+	if err := Default().Rebind("keys.yaml", []byte("select_host: tab\n")); err == nil || !strings.Contains(err.Error(), "does both next_pane and select_host in the list") {
+		t.Errorf("select_host on tab: %v, want a conflict with next_pane in the list", err)
 	}
 	if err := Default().Rebind("keys.yaml", []byte("clear_selection: backspace\nselect: [space, z]\n")); err != nil {
 		t.Errorf("clear_selection on backspace, select on space and z: %v", err)
@@ -321,8 +322,8 @@ func TestReviewKeys(t *testing.T) {
 			}
 		}
 	}
-	if err := Default().Rebind("keys.yaml", []byte("review: j\n")); err == nil || !strings.Contains(err.Error(), "in the list") {
-		t.Errorf("review on j: %v, want a conflict in the list", err)
+	if err := Default().Rebind("keys.yaml", []byte("review: j\ndown: j\n")); err == nil || !strings.Contains(err.Error(), "in the list") {
+		t.Errorf("review and down on j: %v, want a conflict in the list", err)
 	}
 }
 
@@ -380,12 +381,12 @@ func TestReviewEditorKeys(t *testing.T) {
 	// Collisions: in the review with the scrolling keys, in the editor with its own keys.
 	// Keys live in one place only may share a key with keys of another.
 	bad := []struct{ yaml, want string }{
-		{"acknowledge: j\n", `key "j" does both down and acknowledge in the detail view`},
+		{"acknowledge: j\ndown: [down, j]\n", `key "j" does both down and acknowledge in the detail view`},
 		{"edit_targets: enter\n", `key "enter" does both confirm_move and edit_targets in the detail view`},
 		{"edit_targets: a\n", `key "a" does both acknowledge and edit_targets in the detail view`},
-		{"next_choice: k\n", `key "k" does both up and next_choice in the target editor`},
-		{"save_targets: esc\n", `key "esc" does both save_targets and back in the target editor`},
-		{"prev_choice: l\n", `key "l" does both prev_choice and next_choice in the target editor`},
+		{"next_choice: k\nup: k\n", `key "k" does both up and next_choice in the target editor`},
+		{"save_targets: esc\n", `key "esc" does both back and save_targets in the target editor, and back has no other key`},
+		{"prev_choice: l\nnext_choice: l\n", `key "l" does both prev_choice and next_choice in the target editor`},
 	}
 	for _, c := range bad {
 		err := Default().Rebind("keys.yaml", []byte(c.yaml))
@@ -462,11 +463,11 @@ func TestMoveKeys(t *testing.T) {
 	}
 	bad := []struct{ yaml, want string }{
 		{"history: H\n", `key "H" does both select_host and history in the list`},
-		{"moves: j\n", `key "j" does both down and moves in the list`},
+		{"moves: j\ndown: j\n", `key "j" does both down and moves in the list`},
 		{"cancel_move: a\n", `key "a" does both acknowledge and cancel_move in the detail view`},
 		{"cancel_move: p\n", `key "p" does both review and cancel_move in the list`},
-		{"confirm_yes: n\n", `key "n" does both confirm_yes and confirm_no in the yes/no question`},
-		{"confirm_no: ctrl+c\n", `key "ctrl+c" does both confirm_no and force_quit in the yes/no question`},
+		{"confirm_yes: n\nconfirm_no: n\n", `key "n" does both confirm_yes and confirm_no in the yes/no question`},
+		{"confirm_no: ctrl+c\n", `key "ctrl+c" does both force_quit and confirm_no in the yes/no question`},
 	}
 	for _, c := range bad {
 		err := Default().Rebind("keys.yaml", []byte(c.yaml))
@@ -557,11 +558,11 @@ func TestPlanKeys(t *testing.T) {
 	bad := []struct{ yaml, want string }{
 		{"evacuate: H\n", `key "H" does both select_host and evacuate in the list`},
 		{"plans: p\n", `key "p" does both review and plans in the list`},
-		{"evacuate_host: esc\n", `key "esc" does both evacuate_host and back in the evacuate question`},
+		{"evacuate_host: esc\n", `key "esc" does both back and evacuate_host in the evacuate question`},
 		{"evacuate_site: v\n", `key "v" does both evacuate_vms and evacuate_site in the evacuate question`},
-		{"start_plan: j\n", `key "j" does both down and start_plan in the plans view's draft`},
-		{"pause_plan: r\n", `key "r" does both pause_plan and resume_plan in the plans view's plans`},
-		{"plan_vms: q\n", `key "q" does both plan_vms and quit in the plans view's plans`},
+		{"start_plan: j\ndown: j\n", `key "j" does both down and start_plan in the plans view's draft`},
+		{"pause_plan: r\n", `key "r" does both resume_plan and pause_plan in the plans view's plans`},
+		{"plan_vms: q\n", `key "q" does both quit and plan_vms in the plans view's plans`},
 	}
 	for _, c := range bad {
 		err := Default().Rebind("keys.yaml", []byte(c.yaml))

@@ -48,9 +48,11 @@ func Load(path string) (*KeyMap, error) {
 //	filter: "/"
 //	quit: q
 //
-// An action that is not listed keeps its keys. An unknown action, a key that is not a key, or
-// a key that would do two things in the same place is an error naming the file and line;
-// km is unchanged then. file is only used in messages.
+// An action that is not listed keeps its keys, less any key the file gives to an action live
+// in a place where it is too: what the operator wrote wins over what they did not (`filter: f`
+// takes f from page_down, which keeps pgdown). An unknown action, a key that is not a key, a
+// key the file binds to two actions live in the same place, or an action left with no key is
+// an error naming the file and line; km is unchanged then. file is only used in messages.
 func (km *KeyMap) Rebind(file string, data []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -74,7 +76,7 @@ func (km *KeyMap) Rebind(file string, data []byte) error {
 		kn, vn := root.Content[i], root.Content[i+1]
 		idx, ok := byName[kn.Value]
 		if !ok {
-			return &Error{File: file, Line: kn.Line, Msg: fmt.Sprintf("unknown action %q; actions are: %s", kn.Value, strings.Join(Actions(), ", "))}
+			return &Error{File: file, Line: kn.Line, Msg: unknownAction(kn.Value)}
 		}
 		if keys[idx] != nil {
 			return &Error{File: file, Line: kn.Line, Msg: fmt.Sprintf("action %q is bound twice (first on line %d)", kn.Value, lines[idx])}
@@ -94,21 +96,109 @@ func (km *KeyMap) Rebind(file string, data []byte) error {
 			final[i] = keys[i]
 		}
 	}
+	changed, err := yieldKeys(file, final, keys, lines)
+	if err != nil {
+		return err
+	}
 	if err := conflicts(file, final, lines); err != nil {
 		return err
 	}
 	for i, a := range actions {
-		if keys[i] == nil {
+		if keys[i] == nil && !changed[i] {
 			continue
 		}
 		b := a.binding(km)
-		desc := b.Help().Desc
-		*b = key.NewBinding(key.WithKeys(keys[i]...), key.WithHelp(HelpKeys(keys[i]), desc))
+		desc, enabled := b.Help().Desc, b.Enabled()
+		*b = key.NewBinding(key.WithKeys(final[i]...), key.WithHelp(HelpKeys(final[i]), desc))
+		b.SetEnabled(enabled)
 		if a.name == "force_quit" {
 			b.SetHelp("", "")
 		}
 	}
 	return nil
+}
+
+// yieldKeys takes each key the file binds (keys, by action; nil: not in the file) from the
+// actions the file does not mention that have it in a place where the file's action is live
+// too. It changes final in place and reports which actions lost a key. An action left with no
+// key is an error on the line that took its last one.
+func yieldKeys(file string, final, keys [][]string, lines []int) (changed []bool, err error) {
+	changed = make([]bool, len(actions))
+	for i, a := range actions {
+		for _, k := range keys[i] {
+			for j, b := range actions {
+				if j == i || keys[j] != nil || a.places&b.places == 0 || (isQuit(a.name) && isQuit(b.name)) {
+					continue
+				}
+				kept := final[j][:0:0]
+				for _, have := range final[j] {
+					if have != k {
+						kept = append(kept, have)
+					}
+				}
+				if len(kept) == len(final[j]) {
+					continue
+				}
+				if len(kept) == 0 {
+					return nil, &Error{File: file, Line: lines[i], Msg: fmt.Sprintf("key %q does both %s and %s in %s, and %s has no other key; bind %s to another key too",
+						k, b.name, a.name, placeName(a.places&b.places), b.name, b.name)}
+				}
+				final[j], changed[j] = kept, true
+			}
+		}
+	}
+	return changed, nil
+}
+
+// placeName names the first place of the set p.
+func placeName(p place) string {
+	for _, pl := range places {
+		if p&pl.p != 0 {
+			return pl.name
+		}
+	}
+	return "the console"
+}
+
+// unknownAction says that name is no action, and which one was meant when it is close to one.
+func unknownAction(name string) string {
+	best, bestD := "", 3 // a typo: at most two letters wrong, swapped, missing or extra
+	for _, a := range actions {
+		if d := editDistance(strings.ToLower(name), a.name); d < bestD {
+			best, bestD = a.name, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("unknown action %q: did you mean %s? (`vmcross keys` lists every action)", name, best)
+	}
+	return fmt.Sprintf("unknown action %q; actions are: %s", name, strings.Join(Actions(), ", "))
+}
+
+// editDistance is the optimal string alignment distance of a and b: the letters to add,
+// remove or change, or neighbours to swap, to turn one into the other.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 // conflicts reports the first key bound to two actions that are live in the same place.

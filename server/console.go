@@ -31,14 +31,22 @@ func (s *Server) console(sess ssh.Session, op model.Operator, addr string) {
 	in.touch()
 	var idled atomic.Bool
 	program := func(sess ssh.Session) *tea.Program {
-		// The client's terminal: its colours (TERM, and NO_COLOR if the client sends it) and
-		// its background. The renderer's queries go out before the program starts reading.
+		// The client's terminal: its colours (TERM and COLORTERM, and NO_COLOR if the client
+		// sends it) and its background. The renderer's queries go out before the program
+		// starts reading. Each session has its own renderer, so one operator's terminal never
+		// decides another's colours.
+		env := sessionEnv(sess)
 		r := bm.MakeRenderer(sess)
-		if themes.NoColor(sessionEnv(sess)) {
+		if themes.NoColor(env) {
 			r.SetColorProfile(termenv.Ascii)
 		}
+		// The client may ask for a built-in theme of its own (VMCROSS_THEME=light).
+		theme, ok := themes.ForSession(env, s.opts.Theme)
+		if !ok {
+			s.log.Info("ssh: unknown theme asked for; using the server's", "user", op.Name, "asked", env(themes.SessionEnv), "theme", theme.Name)
+		}
 		m := ui.New(s.eng, ui.Options{Context: sess.Context(), Renderer: r, Operator: op, Plans: s.opts.Plans,
-			Theme: s.opts.Theme, KeyMap: s.opts.KeyMap})
+			Theme: theme, KeyMap: s.opts.KeyMap})
 		p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
 			tea.WithFPS(s.opts.FPS), tea.WithoutSignalHandler())
 		go s.watchIdle(sess.Context(), in, p, &idled)

@@ -63,7 +63,9 @@ type Options struct {
 	// Users are more operators allowed in, from the config.
 	Users []User
 	// IdleTimeout closes a console that had no key from its operator for that long (0:
-	// DefaultIdleTimeout). It also drops a connection silent for that long.
+	// DefaultIdleTimeout), saying why. A connection silent both ways is dropped a little
+	// later (connIdle): a console showing nothing new writes nothing, and the connection's
+	// own deadline must not close it first, without a word.
 	IdleTimeout time.Duration
 	// MaxSessions is how many sessions (consoles and commands) may be open at once (0:
 	// DefaultMaxSessions); the one over it is told so and closed.
@@ -135,7 +137,7 @@ func New(eng Engine, opts Options) (*Server, error) {
 		func(srv *ssh.Server) error { srv.AddHostKey(hk); return nil },
 		wish.WithVersion(serverVersion),
 		wish.WithPublicKeyAuth(s.allowKey),
-		wish.WithIdleTimeout(opts.IdleTimeout),
+		wish.WithIdleTimeout(connIdle(opts.IdleTimeout)),
 		ssh.WrapConn(s.wrapConn),
 		func(srv *ssh.Server) error {
 			srv.Handler = s.handle
@@ -333,4 +335,10 @@ const exitUsage = 2
 func fail(sess ssh.Session, code int, format string, args ...any) {
 	fmt.Fprintf(sess.Stderr(), format+"\n", args...)
 	_ = sess.Exit(code)
+}
+
+// connIdle is how long a connection may be silent both ways before the SSH server drops it:
+// the console's idle timeout and a margin, so that the console closes first and says why.
+func connIdle(console time.Duration) time.Duration {
+	return console + max(console/4, 5*time.Second)
 }

@@ -85,6 +85,9 @@ type siteJSON struct {
 	DownSince time.Time    `json:"down_since,omitzero"`
 	Error     string       `json:"error,omitempty"`
 	VMs       int          `json:"vms"`
+	// TLSUnverified: the config says insecure: true, so the vCenter's certificate is not
+	// checked.
+	TLSUnverified bool `json:"tls_unverified,omitempty"`
 }
 
 type fabricJSON struct {
@@ -139,7 +142,7 @@ func newStatusJSON(st model.State, now time.Time) statusJSON {
 	for _, ss := range st.Sites {
 		s := ss.Status
 		out.Sites = append(out.Sites, siteJSON{ID: s.ID, Name: s.Name, VCenter: s.Host, State: siteState(s),
-			Since: s.Since, DownSince: s.DownSince, Error: s.Err, VMs: len(ss.VMs)})
+			Since: s.Since, DownSince: s.DownSince, Error: s.Err, VMs: len(ss.VMs), TLSUnverified: s.Insecure})
 	}
 	h := st.Fabric
 	f := fabricJSON{Configured: h.Configured, Verdict: fabricVerdict(h, now), PolledAt: h.PolledAt,
@@ -192,6 +195,9 @@ func writeStatus(w io.Writer, st model.State, now time.Time) error {
 		}
 		if s.Error != "" {
 			state += ": " + oneLine(s.Error)
+		}
+		if s.TLSUnverified {
+			state += " (⚠ TLS unverified)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.ID, s.Name, s.VCenter, state, s.VMs)
 	}

@@ -3,6 +3,7 @@ package themes
 import (
 	"io"
 	"os"
+	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -29,4 +30,24 @@ func Renderer(w io.Writer, getenv func(string) string) *lipgloss.Renderer {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	return r
+}
+
+// SessionEnv is the variable an SSH client sets to choose its session's built-in theme
+// (ssh -o SetEnv=VMCROSS_THEME=light): a phone with a light background, a colour-blind
+// operator's high-contrast, on a server whose theme is dark.
+const SessionEnv = "VMCROSS_THEME"
+
+// ForSession is the theme of one session: the built-in theme its environment names in
+// SessionEnv (getenv looks variables up in it), else fallback, the server's. ok is false when
+// the variable names no built-in theme (fallback is returned then).
+func ForSession(getenv func(string) string, fallback Theme) (t Theme, ok bool) {
+	name := strings.TrimSpace(getenv(SessionEnv))
+	if name == "" || strings.EqualFold(name, fallback.Name) {
+		return fallback, true
+	}
+	t, err := Get(name)
+	if err != nil {
+		return fallback, false
+	}
+	return t, true
 }

@@ -74,11 +74,38 @@ func Light() Theme {
 	}
 }
 
+// HighContrast is a palette of strong contrasts on a dark background that a colour-blind
+// operator reads as well as anyone: no status is told from another by red against green.
+// OK is blue, warnings yellow, errors orange (blue against yellow and orange survives the
+// common colour blindnesses), and every status the console shows carries a symbol or a word
+// too (● ◌ ✗ ▲ ✓ !, "connected", "not carried"), so it reads without colour at all. Text is
+// white and the cursor row white on blue.
+func HighContrast() Theme {
+	return Theme{
+		Name:          "high-contrast",
+		Text:          "#FFFFFF",
+		Muted:         "#D0D0D0",
+		Subtle:        "#B2B2B2",
+		Title:         "#FFFFFF",
+		Border:        "#B2B2B2",
+		BorderFocused: "#FFFF00",
+		Accent:        "#00D7FF",
+		Match:         "#FF87FF",
+		CursorText:    "#FFFFFF",
+		Cursor:        "#0000AF",
+		CursorBlurred: "#4E4E4E",
+		OK:            "#00AFFF",
+		Warn:          "#FFFF00",
+		Error:         "#FF8700",
+	}
+}
+
 // builtin maps each theme's name to its constructor. Constructors, not values, so nobody can
 // change a theme for everyone else.
 var builtin = map[string]func() Theme{
-	"dark":  Dark,
-	"light": Light,
+	"dark":          Dark,
+	"light":         Light,
+	"high-contrast": HighContrast,
 }
 
 // Names lists the built-in themes, sorted.
@@ -91,7 +118,8 @@ func Names() []string {
 	return names
 }
 
-// Get returns the built-in theme with the given name (case-insensitive).
+// Get returns the built-in theme with the given name (case-insensitive). Load also finds the
+// user's themes.
 func Get(name string) (Theme, error) {
 	if f, ok := builtin[strings.ToLower(strings.TrimSpace(name))]; ok {
 		return f(), nil

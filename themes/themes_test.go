@@ -11,7 +11,7 @@ import (
 )
 
 func TestGet(t *testing.T) {
-	if got := Names(); !reflect.DeepEqual(got, []string{"dark", "light"}) {
+	if got := Names(); !reflect.DeepEqual(got, []string{"dark", "high-contrast", "light"}) {
 		t.Errorf("Names() = %v", got)
 	}
 	for _, n := range Names() {
@@ -24,7 +24,7 @@ func TestGet(t *testing.T) {
 		t.Errorf("Get is not forgiving about case and spaces: %v", err)
 	}
 	_, err := Get("solarized")
-	if err == nil || !strings.Contains(err.Error(), `unknown theme "solarized": choose one of dark, light`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown theme "solarized": choose one of dark, high-contrast, light`) {
 		t.Errorf("unknown theme error: %v", err)
 	}
 }
@@ -81,5 +81,32 @@ func TestNoColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if Renderer(io.Discard, nil).ColorProfile() != termenv.Ascii {
 		t.Error("NO_COLOR in this process's environment ignored")
+	}
+}
+
+// An SSH session may ask for a built-in theme of its own; anything else keeps the server's.
+func TestForSession(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == SessionEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	server := Dark()
+	server.Name, server.Accent = "ocean", "#0087AF" // a user theme the server was started with
+	cases := []struct {
+		v, want string
+		ok      bool
+	}{{"", "ocean", true}, {"light", "light", true}, {" High-Contrast ", "high-contrast", true}, {"ocean", "ocean", true}, {"solarized", "ocean", false}}
+	for _, c := range cases {
+		got, ok := ForSession(env(c.v), server)
+		if got.Name != c.want || ok != c.ok {
+			t.Errorf("%s=%q: %s, %v; want %s, %v", SessionEnv, c.v, got.Name, ok, c.want, c.ok)
+		}
+	}
+	if got, _ := ForSession(env("ocean"), server); got != server {
+		t.Error("the server's own theme by name is the server's, user colours and all")
 	}
 }

@@ -338,14 +338,31 @@ func (p SitePane) showFilter() bool { return p.Filtering() || p.query != "" }
 
 // title names the site: its display name, else its ID, else its slot.
 func (p SitePane) title() string {
+	name := "site " + string(rune('A'+p.slot))
 	switch {
 	case p.site.Status.Name != "":
-		return clean(p.site.Status.Name)
+		name = clean(p.site.Status.Name)
 	case p.site.Status.ID != "":
-		return clean(string(p.site.Status.ID))
+		name = clean(string(p.site.Status.ID))
 	}
-	return "site " + string(rune('A'+p.slot))
+	if !p.site.Status.Insecure {
+		return name
+	}
+	// The vCenter's certificate is not verified (insecure: true): said in the title, where
+	// it stays in sight, shorter in the panes of an 80-column terminal.
+	if p.width >= wideSitePane {
+		return name + " " + insecureMarker
+	}
+	return name + " " + insecureMarkerShort
 }
+
+// The title's marker for a site whose certificate is not verified, and its short form for
+// panes narrower than wideSitePane.
+const (
+	insecureMarker      = "⚠ TLS unverified"
+	insecureMarkerShort = "⚠ TLS"
+	wideSitePane        = 60
+)
 
 // View renders the pane: exactly its height in lines, each exactly its width. Its cost
 // depends on the pane's size, not on the number of VMs.

@@ -204,7 +204,14 @@ func DefaultPath() string {
 }
 
 // Load reads, parses and validates the file. A missing file wraps ErrNotFound.
+//
+// A file on disk is held to two more rules than Parse's (see secrets.go): group and others
+// may not read or write it, and a password written in it (password:) is refused unless the
+// vCenter or switch it is for is on this machine, which is what a lab is.
 func Load(path string) (*Config, error) {
+	if err := checkPrivate(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
@@ -212,7 +219,14 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error(), Fix: "check the path and its permissions"}
 	}
-	return Parse(path, data)
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkInlinePasswords(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 var lineRe = regexp.MustCompile(`line (\d+): (.*)`)
@@ -472,6 +486,11 @@ func (c *Config) Validate() error {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 			return &Error{File: c.Path, Field: f("url"), Msg: fmt.Sprintf("%q is not an http(s) URL", s.URL), Fix: "use https://vcenter.example.com/sdk"}
 		}
+		if u.User != nil {
+			// It would be sent, and could be printed, with the URL.
+			return &Error{File: c.Path, Field: f("url"), Msg: "holds a user name or password (user@ or user:password@ before the host)",
+				Fix: "write the URL without them; set username, and the password with password_env or password_file"}
+		}
 		if s.Username == "" {
 			return &Error{File: c.Path, Field: f("username"), Msg: "missing", Fix: "set the vCenter user, e.g. administrator@vsphere.local"}
 		}
@@ -489,6 +508,10 @@ func (c *Config) Validate() error {
 			if _, err := backend.NormalizeThumbprint(s.Thumbprint); err != nil {
 				return &Error{File: c.Path, Field: f("thumbprint"), Msg: err.Error(), Fix: "copy the SHA-256 fingerprint, e.g. from `vmcross lab` or openssl x509 -fingerprint -sha256"}
 			}
+		}
+		if u.Scheme == "http" && !s.Insecure {
+			return &Error{File: c.Path, Field: f("url"), Msg: "http:// sends the password and everything else unencrypted",
+				Fix: "use https://; for a lab without TLS write insecure: true"}
 		}
 		if u.Scheme == "https" && s.Thumbprint == "" && s.CAFile == "" && !s.Insecure {
 			return &Error{File: c.Path, Field: f("thumbprint"), Msg: "no way to verify the vCenter certificate",
@@ -669,7 +692,7 @@ func (c *Config) Specs() ([]backend.SiteSpec, error) {
 }
 
 // password resolves one of password, password_env or password_file; at is the entry's
-// field path for messages ("sites[0]").
+// field path for messages ("sites[0]"). Its errors never hold the password.
 func (c *Config) password(at, plain, env, file string) (string, error) {
 	switch {
 	case env != "":
@@ -678,14 +701,13 @@ func (c *Config) password(at, plain, env, file string) (string, error) {
 			return "", &Error{File: c.Path, Field: at + ".password_env",
 				Msg: fmt.Sprintf("environment variable %s is not set", env), Fix: "export it before starting vmcross"}
 		}
+		if v == "" {
+			return "", &Error{File: c.Path, Field: at + ".password_env",
+				Msg: fmt.Sprintf("environment variable %s is empty", env), Fix: "export it with the password before starting vmcross"}
+		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", &Error{File: c.Path, Field: at + ".password_file",
-				Msg: fmt.Sprintf("cannot read %s", file), Fix: "check the path and its permissions"}
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
+		return c.passwordFile(at, file)
 	}
 	return plain, nil
 }
@@ -722,12 +744,13 @@ func (c *Config) Poll() time.Duration {
 	return fabric.DefaultPollInterval
 }
 
-// Write saves the config as YAML with a short header.
+// Write saves the config as YAML with a short header, mode 0600, atomically: a reader sees
+// the old file or the new one, and a file that was there is replaced, mode and all.
 func (c *Config) Write(path string) error {
 	b, err := yaml.Marshal(c)
 	if err != nil {
 		return err
 	}
 	hdr := "# vmcross configuration. See README.md for every field.\n"
-	return os.WriteFile(path, append([]byte(hdr), b...), 0o600)
+	return writePrivate(path, append([]byte(hdr), b...))
 }

@@ -191,6 +191,9 @@ type SiteStatus struct {
 	// failed to connect. Zero while live. Retries and reconnect attempts do not move it, so
 	// "down for 5m" counts from the outage, not from the last retry.
 	DownSince time.Time `json:"down_since"`
+	// Insecure is true when the vCenter's certificate is not verified (insecure: true in the
+	// config, without a thumbprint or CA file; or a plain http:// URL): consoles mark it.
+	Insecure bool `json:"insecure,omitempty"`
 }
 
 // Live reports whether the site's VM list is current: connected and answering.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,7 +23,9 @@ func newLabCmd() *cobra.Command {
 		Short: "Run the built-in two-site lab as servers until interrupted",
 		Long: `Run the built-in lab: two simulated vCenters on 127.0.0.1.
 Prints each vCenter's URL, user, password and certificate thumbprint; with --write-config
-it writes a vmcross config file pointing at them (use it with vmcross --config FILE).
+it writes a vmcross config file pointing at them (use it with vmcross --config FILE),
+mode 0600; the passwords go in files of their own in a directory beside it (lab.secrets/
+for lab.yaml).
 Certificates are new on every start, so write the config again after a restart.
 --vms N makes a larger (or smaller) estate of N VMs in all, half at each site, with the
 same hosts, VLANs and kinds of VM: 10,000 start in a few seconds.`,
@@ -53,10 +56,12 @@ same hosts, VLANs and kinds of VM: 10,000 start in a few seconds.`,
 				return err
 			}
 			if writeConfig != "" {
-				if err := l.Config().Write(writeConfig); err != nil {
+				secrets, err := writeLabConfig(l, writeConfig)
+				if err != nil {
 					return fmt.Errorf("write config: %w", err)
 				}
-				fmt.Fprintf(out, "\nWrote %s. In another terminal: vmcross --config %s\n", writeConfig, writeConfig)
+				fmt.Fprintf(out, "\nWrote %s, and its passwords in %s (both readable by you only).\nIn another terminal: vmcross --config %s\n",
+					writeConfig, secrets, writeConfig)
 			}
 			fmt.Fprintf(out, "\nLab running: %d VMs, ready in %v. Press Ctrl+C to stop.\n",
 				cmp.Or(vms, lab.DefaultVMs), ready.Round(10*time.Millisecond))
@@ -68,6 +73,26 @@ same hosts, VLANs and kinds of VM: 10,000 start in a few seconds.`,
 	cmd.Flags().Float64Var(&speed, "speed", 1, "how much faster than real time the lab's vMotions run (1 to 1000)")
 	cmd.Flags().IntVar(&vms, "vms", 0, "VMs in the lab, both sites together: "+labVMsUsage)
 	return cmd
+}
+
+// writeLabConfig writes the lab's config to path, and the passwords it names into a
+// directory beside it (path without its extension, plus ".secrets"), which it returns: the
+// config holds no password, as an operator's should not. The config and each password
+// file are mode 0600 and written atomically (a file that was there, whatever its mode, is
+// replaced); the directory is 0700.
+func writeLabConfig(l *lab.Lab, path string) (secrets string, err error) {
+	secrets = strings.TrimSuffix(path, filepath.Ext(path)) + ".secrets"
+	if secrets == path { // a config named x.secrets
+		secrets += ".d"
+	}
+	c := l.Config()
+	if err := c.MoveSecrets(secrets); err != nil {
+		return "", err
+	}
+	if err := c.Write(path); err != nil {
+		return "", err
+	}
+	return secrets, nil
 }
 
 // printLab prints every endpoint, and writes each certificate into certDir so govc can

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -66,6 +68,11 @@ func (s *source) engine() *backend.Engine {
 		gov = s.cfg.GovernorSettings()
 	}
 	eng.SetGovernor(gov)
+	// read_only: true makes every command and console of this process a viewer, not only
+	// serve's sessions: the engine refuses the dangerous commands, whoever asks.
+	if s.cfg != nil && s.cfg.ReadOnly {
+		eng.SetReadOnly(true)
+	}
 	if len(s.switches) > 0 {
 		eng.SetFabric(fabric.NewMonitor(s.switches, fabric.WithInterval(s.cfg.Poll())))
 	}
@@ -123,6 +130,9 @@ func (f *sourceFlags) open(ctx context.Context, status io.Writer) (*source, erro
 		cfg, err := config.Load(path)
 		switch {
 		case err == nil:
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintln(status, "vmcross: warning: "+w)
+			}
 			return newSource(cfg, nil)
 		case errors.Is(err, config.ErrNotFound) && f.configPath == "":
 			// No config anywhere: the embedded lab is the default.
@@ -180,8 +190,9 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 		},
 	}
 	src.register(cmd)
-	cmd.Flags().StringVar(&cf.theme, "theme", "", "colour theme: "+joinNames(themes.Names())+" (default dark; NO_COLOR=1 turns colour off)")
-	cmd.Flags().StringVar(&cf.keys, "keys", "", "key bindings file (default $XDG_CONFIG_HOME/vmcross/keys.yaml if present)")
+	cmd.Flags().StringVar(&cf.theme, "theme", "", "colour theme: "+joinNames(themes.Names())+", or NAME for themes/NAME.yaml beside the config file (default: the config's theme:, else dark; NO_COLOR=1 turns colour off)")
+	cmd.Flags().StringVar(&cf.keys, "keys", "", "key bindings file (default keys.yaml beside the config file, if present)")
+	cmd.Flags().BoolVar(&cf.readOnly, "read-only", false, "a viewer's console: moves, cancels, plans and reconnects are refused (as read_only: true in the config)")
 	cmd.Flags().StringVar(&cf.cpuProfile, "cpuprofile", "", "write a CPU profile of the console's run to this file (for developers)")
 	_ = cmd.Flags().MarkHidden("cpuprofile")
 	var logPath string
@@ -205,6 +216,7 @@ With no config file it starts a built-in two-site lab, so it runs anywhere.`,
 	cmd.AddCommand(newHistoryCmd())
 	cmd.AddCommand(newPlanCmd())
 	cmd.AddCommand(newServeCmd())
+	cmd.AddCommand(newKeysCmd())
 	return cmd
 }
 
@@ -239,19 +251,58 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 type consoleFlags struct {
 	theme      string
 	keys       string
+	configDir  string // where keys.yaml and themes/ are looked for; "": the default config directory
 	cpuProfile string
+	readOnly   bool         // --read-only
 	logs       slog.Handler // the --log file's handler; nil without --log
 }
 
-// loadKeys reads the keys file: the one named by --keys (which must exist), else
-// $XDG_CONFIG_HOME/vmcross/keys.yaml when there is one, else the defaults.
+// configDir is the directory of the config file in use, where the operator's keys.yaml and
+// themes/ live: --config FILE's, else the default config file's (also with --lab, or when
+// there is no config file at all). "" when there is no home directory to find it in.
+func configDir(configPath string) string {
+	if configPath == "" {
+		configPath = config.DefaultPath()
+	}
+	if configPath == "" {
+		return ""
+	}
+	return filepath.Dir(configPath)
+}
+
+// dir is f.configDir, else the default config directory.
+func (f *consoleFlags) dir() string {
+	if f.configDir != "" {
+		return f.configDir
+	}
+	return configDir("")
+}
+
+// keysPath is the keys file to read: --keys (which must exist), else keys.yaml beside the
+// config file when there is one; "" means the defaults.
+func (f *consoleFlags) keysPath() (string, error) {
+	if f.keys != "" {
+		return f.keys, nil
+	}
+	if f.dir() == "" {
+		return "", nil
+	}
+	path := filepath.Join(f.dir(), "keys.yaml")
+	switch _, err := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", nil
+	case err != nil:
+		return "", &usageError{fmt.Sprintf("keys file %s: %v", path, err)}
+	}
+	return path, nil
+}
+
+// loadKeys reads the keys file (keysPath) over the defaults. A mistake in it is a usage
+// error of one line naming the file and line.
 func (f *consoleFlags) loadKeys() (*keymap.KeyMap, error) {
-	path := f.keys
-	if path == "" {
-		path = filepath.Join(filepath.Dir(config.DefaultPath()), "keys.yaml")
-		if _, err := os.Stat(path); err != nil {
-			return keymap.Default(), nil
-		}
+	path, err := f.keysPath()
+	if err != nil || path == "" {
+		return keymap.Default(), err
 	}
 	km, err := keymap.Load(path)
 	if err != nil {
@@ -260,13 +311,38 @@ func (f *consoleFlags) loadKeys() (*keymap.KeyMap, error) {
 	return km, nil
 }
 
+// loadTheme finds the theme: --theme, else the config's theme:, else dark; a built-in or the
+// operator's themes/NAME.yaml beside the config file. cfg may be nil (the lab, or before the
+// config is read). A mistake in a theme file names that file and line.
+func (f *consoleFlags) loadTheme(cfg *config.Config) (themes.Theme, error) {
+	name, fromConfig := f.theme, false
+	if name == "" && cfg != nil && cfg.Theme != "" {
+		name, fromConfig = cfg.Theme, true
+	}
+	if name == "" {
+		name = "dark"
+	}
+	t, err := themes.Load(f.dir(), name)
+	var te *themes.Error
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.As(err, &te) || !fromConfig:
+		return themes.Theme{}, &usageError{err.Error()}
+	}
+	return themes.Theme{}, &config.Error{File: cfg.Path, Field: "theme", Msg: err.Error()}
+}
+
 func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) error {
 	ctx, cancel := signalContext(parent)
 	defer cancel()
-	// Mistakes in flags are reported before the lab starts.
+	// Mistakes in flags, keys and themes are reported before the lab starts.
+	if cf.configDir == "" {
+		cf.configDir = configDir(src.configPath)
+	}
 	if cf.theme != "" {
-		if _, err := themes.Get(cf.theme); err != nil {
-			return &usageError{err.Error()}
+		if _, err := cf.loadTheme(nil); err != nil {
+			return err
 		}
 	}
 	keys, err := cf.loadKeys()
@@ -289,18 +365,11 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 		return err
 	}
 	defer s.Close()
-	themeName := cf.theme
-	if themeName == "" && s.cfg != nil {
-		themeName = s.cfg.Theme
-	}
-	if themeName == "" {
-		themeName = "dark"
-	}
-	theme, err := themes.Get(themeName)
+	theme, err := cf.loadTheme(s.cfg)
 	if err != nil {
-		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
+		return err
 	}
-	eng := s.engine()
+	eng := cf.engine(s)
 	if err := s.enableAudit(eng); err != nil {
 		return err
 	}
@@ -317,7 +386,7 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	plans := newPlans(eng, s)
 	defer plans.Close()
 
-	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: model.LocalOperator("local terminal"), Plans: plans})
+	console := ui.New(eng, ui.Options{Context: ctx, Theme: theme, KeyMap: keys, Operator: consoleOperator(eng), Plans: plans})
 	p := tea.NewProgram(console, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(consoleFPS))
 	_, err = p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
@@ -326,15 +395,70 @@ func runConsole(parent context.Context, src *sourceFlags, cf *consoleFlags) erro
 	return err
 }
 
+// engine is the console's engine for s: read-only with --read-only, as with read_only:
+// true in the config.
+func (f *consoleFlags) engine(s *source) *backend.Engine {
+	eng := s.engine()
+	if f.readOnly {
+		eng.SetReadOnly(true)
+	}
+	return eng
+}
+
+// consoleOperator is who the local console runs as: the terminal's user, a viewer while
+// the engine is read-only, so that the console hides the keys the engine would refuse.
+func consoleOperator(eng *backend.Engine) model.Operator {
+	op := model.LocalOperator("local terminal")
+	if eng.ReadOnly() {
+		op.Role = model.RoleViewer
+	}
+	return op
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "vmcross %s (commit %s, built %s)\n", version, commit, date)
+			c, d := stamped()
+			fmt.Fprintf(cmd.OutOrStdout(), "vmcross %s (commit %s, built %s)\n", version, c, d)
 		},
 	}
+}
+
+// stamped is the commit and date the release build stamped (-ldflags -X), or where it has
+// none (goreleaser knows no commit in a checkout without a remote) what the Go toolchain
+// recorded of the checkout it built (-buildvcs): the revision, "-dirty" when files had
+// changed, and the commit's time.
+func stamped() (commitOut, dateOut string) {
+	commitOut, dateOut = commit, date
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return commitOut, dateOut
+	}
+	var rev, at string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if (commitOut == "" || commitOut == "none") && rev != "" {
+		commitOut = rev
+		if modified {
+			commitOut += "-dirty"
+		}
+	}
+	if (dateOut == "" || dateOut == "unknown" || strings.HasPrefix(dateOut, "0001-01-01")) && at != "" {
+		dateOut = at
+	}
+	return commitOut, dateOut
 }
 
 // loadTimeout bounds how long headless commands wait for both vCenters.
