@@ -298,7 +298,7 @@ var expected = map[string]expectation{
 	"switches[].dci_interfaces":   {"a list of interface names such as [port-channel10]", "write the interfaces in brackets, [port-channel10, Ethernet3/1]"},
 	"switches[].dci_interfaces[]": {"an interface name such as port-channel10", "write one name per item"},
 	"poll_interval":               {"a duration such as 5s", "write a number and its unit: 5s, 500ms, 1m"},
-	"theme":                       {"a theme name such as dark", "write dark or light"},
+	"theme":                       {"a theme name such as dark", "write dark, light, high-contrast or the NAME of your themes/NAME.yaml"},
 	// The governor: section.
 	"governor":                      {"the governor's fields (max_concurrent:, mbps_per_move:, vmotion_gbps:, sites:)", "write its fields as key: value lines under governor:"},
 	"governor.max_concurrent":       {"a number of moves such as 8", "write the number without quotes, or leave it out for 8"},

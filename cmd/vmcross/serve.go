@@ -17,7 +17,6 @@ import (
 	"github.com/vmcross/vmcross/backend/config"
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/server"
-	"github.com/vmcross/vmcross/themes"
 )
 
 // serveFlags are `vmcross serve`'s own flags; each overrides the config's serve: field.
@@ -134,14 +133,13 @@ func runServe(cmd *cobra.Command, src *sourceFlags, f *serveFlags) error {
 	}
 	defer s.Close()
 	listen, opts, readOnly := f.options(cmd, s.cfg)
-	themeName := "dark"
-	if s.cfg != nil && s.cfg.Theme != "" {
-		themeName = s.cfg.Theme
+	// The config's theme (a built-in or themes/NAME.yaml) and keys.yaml beside the config,
+	// as the local console finds them; a session may ask for a built-in with VMCROSS_THEME.
+	cf := consoleFlags{configDir: configDir(src.configPath)}
+	if opts.Theme, err = cf.loadTheme(s.cfg); err != nil {
+		return err
 	}
-	if opts.Theme, err = themes.Get(themeName); err != nil {
-		return &config.Error{File: s.cfg.Path, Field: "theme", Msg: err.Error()}
-	}
-	if opts.KeyMap, err = (&consoleFlags{}).loadKeys(); err != nil {
+	if opts.KeyMap, err = cf.loadKeys(); err != nil {
 		return err
 	}
 	opts.FPS = consoleFPS

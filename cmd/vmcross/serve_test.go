@@ -190,3 +190,24 @@ func TestServeUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// serve reads keys.yaml beside the config in use (--config FILE's directory, not only the
+// default one), as the local console does: a mistake in it stops serve with the file and
+// line, before any vCenter is asked.
+func TestServeReadsKeysBesideTheConfig(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the default config directory: empty
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vmcross.yaml")
+	if err := os.WriteFile(cfg, []byte("sites:\n"+
+		"  - {id: site-a, url: \"https://127.0.0.1:1/sdk\", username: u, password: p, insecure: true}\n"+
+		"  - {id: site-b, url: \"https://127.0.0.1:2/sdk\", username: u, password: p, insecure: true}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys.yaml"), []byte("filter: f\nfliter: g\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	if exitCode(err) != exitUsage || err == nil || !strings.Contains(err.Error(), "keys.yaml:2") || !strings.Contains(err.Error(), "fliter") {
+		t.Fatalf("serve with a typo in the keys.yaml beside its config: exit %d, %v", exitCode(err), err)
+	}
+}
