@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/charmbracelet/bubbles/key"
 	"os"
 	"time"
 
@@ -84,4 +85,13 @@ func NewCommon(opts Options) Common {
 	c.Styles = themes.NewStyles(c.Renderer, theme)
 	c.inks = newInks(c.Styles)
 	return c
+}
+
+// firstKey is the first key of a binding as the operator's keymap has it ("y", "enter"), for
+// texts that name a key; "" when it has none.
+func firstKey(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return ""
 }

@@ -282,9 +282,9 @@ func (f FabricPane) findingLines(w int, stale bool, staleAge string, itemLines i
 	case len(d.findings) == 0:
 		summary = seg{st.ok, "none"}
 	case d.health.Verdict.Worst == fabric.SeverityBlock:
-		summary = seg{st.bad, fmt.Sprint(len(d.findings))}
+		summary = seg{st.bad, glyphBad + " " + fmt.Sprint(len(d.findings))} // a symbol too: never colour alone
 	default:
-		summary = seg{st.warn, fmt.Sprint(len(d.findings))}
+		summary = seg{st.warn, glyphWarn + " " + fmt.Sprint(len(d.findings))}
 	}
 	head = []string{f.heading(w, findingsTitle, summary)}
 	if stale && len(d.findings) == 0 {

@@ -138,7 +138,7 @@ func TestFabricVLANNotCarried(t *testing.T) {
 		"VLANS IN USE               5/7 carried",
 		"✓ 100 110 130 140 150",
 		"✗ 120 not allowed on mia-dci-n7k-01\n  port-channel10\n✗ 300 not allowed",
-		"FINDINGS                             1",
+		"FINDINGS                           ✗ 1",
 		"✗ VLAN 120 is not carried across the\n  DCI: not allowed on mia-dci-n7k-01\n  port-channel10",
 	)
 	if got, want := strip(narrow), " DCI ▲ VLAN 120 not carried (mia-dci-n7k-01 Po10)  RTT 2.1 ms  VLANs 5/7 carried"; got != want {
@@ -184,7 +184,7 @@ func TestFabricMemberDown(t *testing.T) {
 		"  ✗ Eth3/2 down",
 		"▲ atl-dci-n7k-01 Po10           up 2/2",
 		"  ▲ Eth3/1 CRC rising (1204)",
-		"FINDINGS                             2",
+		"FINDINGS                           ▲ 2",
 		"▲ atl-dci-n7k-01 Ethernet3/1: CRC",
 		"▲ mia-dci-n7k-01 Ethernet3/2 is down:",
 	)
@@ -343,7 +343,7 @@ func TestFabricShortPaneKeepsWhatMatters(t *testing.T) {
 func TestFabricManyFindingsTruncated(t *testing.T) {
 	m := newTestModel(t, newFakeEngine(hostileFabricState()), 200, 60)
 	lines := paneLines(m)
-	wantLines(t, "pane", lines, "… ", " more", "FINDINGS                                    32", "over 150 ms limit", "STALE never polled", "MTU 1500 (<9000)")
+	wantLines(t, "pane", lines, "… ", " more", "FINDINGS                                  ✗ 32", "over 150 ms limit", "STALE never polled", "MTU 1500 (<9000)")
 	for _, l := range lines {
 		if strings.ContainsAny(l, "\t\x1b") {
 			t.Errorf("control character in %q", l)

@@ -306,7 +306,8 @@ func (m *Model) askInterrupted() {
 	m.plans.adoptID = id
 	m.plans.adopt = &confirmPrompt{
 		// The question first: a narrow terminal cuts the end of the line.
-		question: fmt.Sprintf("Re-attach to plan %s? It was interrupted (%d of %d VMs not finished) y/n", clean(id), openVMs(ps), len(ps.VMs)),
+		question: fmt.Sprintf("Re-attach to plan %s? It was interrupted (%d of %d VMs not finished) %s/%s", clean(id), openVMs(ps), len(ps.VMs),
+			firstKey(m.common.KeyMap.ConfirmYes), firstKey(m.common.KeyMap.ConfirmNo)),
 		yesDesc:  "re-attach",
 		noDesc:   "leave it",
 		// onAdoptKey answers it; this is in case the root's confirm handling ever does.

@@ -543,7 +543,7 @@ func (e *TargetEditor) changedText() string {
 	if overrideEqual(e.Override(), e.saved) {
 		return "unchanged"
 	}
-	return "enter judges again with these choices"
+	return firstKey(e.common.KeyMap.SaveTargets) + " judges again with these choices"
 }
 
 // overrideEqual reports whether two overrides choose the same.

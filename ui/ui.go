@@ -505,7 +505,7 @@ func (m Model) View() string {
 		return "" // no size yet
 	}
 	if m.lay.tooSmall {
-		return tooSmallView(m.common.Styles, w, h)
+		return tooSmallView(m.common.Styles, firstKey(m.common.KeyMap.Quit), w, h)
 	}
 	lines := strings.Split(m.top().View(), "\n")
 	switch {
@@ -522,8 +522,8 @@ func (m Model) View() string {
 }
 
 // tooSmallView says the terminal is too small, wrapped to fit the screen it is shown on.
-func tooSmallView(st *themes.Styles, w, h int) string {
-	msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d; q quits", MinWidth, MinHeight, w, h)
+func tooSmallView(st *themes.Styles, quit string, w, h int) string {
+	msg := fmt.Sprintf("terminal too small: need %dx%d, have %dx%d; %s quits", MinWidth, MinHeight, w, h, quit)
 	lines := strings.Split(blank(w, h), "\n")
 	for i, l := range strings.Split(ansi.Wrap(msg, w, ""), "\n") {
 		if i < len(lines) {
