@@ -308,8 +308,8 @@ func (m *Model) askInterrupted() {
 		// The question first: a narrow terminal cuts the end of the line.
 		question: fmt.Sprintf("Re-attach to plan %s? It was interrupted (%d of %d VMs not finished) %s/%s", clean(id), openVMs(ps), len(ps.VMs),
 			firstKey(m.common.KeyMap.ConfirmYes), firstKey(m.common.KeyMap.ConfirmNo)),
-		yesDesc:  "re-attach",
-		noDesc:   "leave it",
+		yesDesc: "re-attach",
+		noDesc:  "leave it",
 		// onAdoptKey answers it; this is in case the root's confirm handling ever does.
 		yes: func(m *Model) tea.Cmd { m.plans.adopt = nil; return m.adoptPlan(id) },
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/keymap"
 )
 
 // maxErrorLines bounds how much of a site's error its header shows.
@@ -67,7 +68,7 @@ func NewSitePane(c Common, slot int) SitePane {
 func (p *SitePane) SetSize(w, h int) {
 	p.width, p.height = w, h
 	// The input draws prompt, Width cells and the cursor cell; then a gap and the hint.
-	p.input.Width = max(p.innerWidth()-ansi.StringWidth(p.input.Prompt)-1-1-ansi.StringWidth(filterHint(true)), 1)
+	p.input.Width = max(p.innerWidth()-ansi.StringWidth(p.input.Prompt)-1-1-ansi.StringWidth(filterHint(p.common.KeyMap, true)), 1)
 	p.scroll(p.cursor - p.offset)
 }
 
@@ -479,19 +480,20 @@ func (p SitePane) emptyText() string {
 	return "no VMs"
 }
 
-// filterHint is the reminder at the right of the filter line.
-func filterHint(typing bool) string {
+// filterHint is the reminder at the right of the filter line, with the operator's keys.
+func filterHint(km *keymap.KeyMap, typing bool) string {
+	clear := firstKey(km.ClearFilter) + " clear"
 	if typing {
-		return "enter keep · esc clear"
+		return firstKey(km.AcceptFilter) + " keep · " + clear
 	}
-	return "esc clear"
+	return clear
 }
 
 // filterLine is the filter input while typing, or the filter in force.
 func (p SitePane) filterLine(w int) string {
 	st := p.common.Styles
 	typing := p.Filtering()
-	hint := st.FilterHint.Render(filterHint(typing))
+	hint := st.FilterHint.Render(filterHint(p.common.KeyMap, typing))
 	var left string
 	if typing {
 		left = p.input.View()
