@@ -130,6 +130,27 @@ func TestConsolePlanOnLab(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Pause the plan and let the moves running end before quitting: vcsim can deadlock when
+	// a session logs out (the engine closing) while the lab's switchover registers a VM and
+	// that session's long poll collects (Logout holds the session's registry, the VM's Put
+	// the container view, the poll the filter). Known, not yet fixed in the lab.
+	if err := plans.Pause(context.Background(), model.LocalOperator("test"), ps.ID); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		running := 0
+		for _, mv := range eng.Snapshot().Moves {
+			if mv.Plan == ps.ID && mv.State.Active() {
+				running++
+			}
+		}
+		if running == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d moves of the paused plan still running after 60s", running)
+		}
+	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(ui.Model).View()
 	if !strings.Contains(final, ps.ID) || !strings.Contains(final, "done") {
