@@ -19,26 +19,8 @@ func TestPlanPausedByTheDCIAndResumed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds vmcross and runs a plan on the lab")
 	}
-	bin := buildVMCross(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{Speed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	relocs := countRelocations(l)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "vmcross.yaml")
-	if err := l.Config().Write(cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
-	vmcross := func(args ...string) *exec.Cmd {
-		c := exec.Command(bin, append(args, "--config", cfgPath)...)
-		c.Env = env
-		return c
-	}
+	r := startPlanLab(t, 2)
+	l, relocs, dir, vmcross := r.lab, r.relocs, r.dir, r.vmcross
 	names := []string{"app-05", "app-06", "web-05", "web-06"}
 	before := labVMs(t, l, "site-a")
 	planPath := filepath.Join(dir, "plan.yaml")
@@ -104,4 +86,40 @@ func TestPlanPausedByTheDCIAndResumed(t *testing.T) {
 	if moved < 2 || !strings.Contains(out.String(), "wave 2 (2 of 2)") || !strings.Contains(out.String(), "Plan evac-dci-test done:") {
 		t.Errorf("%d of %d VMs moved; output:\n%s", moved, len(names), out.String())
 	}
+}
+
+// planLab is a lab with the built vmcross pointed at it: its config in dir, its state in
+// dir/state, the simulator's RelocateVM_Task calls counted.
+type planLab struct {
+	lab     *lab.Lab
+	relocs  *relocations
+	dir     string
+	state   string
+	vmcross func(args ...string) *exec.Cmd
+}
+
+// startPlanLab builds vmcross and starts a lab at that speed for a plan test.
+func startPlanLab(t *testing.T, speed float64) planLab {
+	t.Helper()
+	bin := buildVMCross(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{Speed: speed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	r := planLab{lab: l, relocs: countRelocations(l), dir: t.TempDir()}
+	cfgPath := filepath.Join(r.dir, "vmcross.yaml")
+	if err := l.Config().Write(cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	r.state = filepath.Join(r.dir, "state")
+	env := append(os.Environ(), "XDG_STATE_HOME="+r.state)
+	r.vmcross = func(args ...string) *exec.Cmd {
+		c := exec.Command(bin, append(args, "--config", cfgPath)...)
+		c.Env = env
+		return c
+	}
+	return r
 }

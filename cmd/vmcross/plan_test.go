@@ -152,31 +152,12 @@ func TestPlanKillAndResume(t *testing.T) {
 		t.Skip("builds vmcross and runs plans on the lab")
 	}
 	t0 := time.Now()
-	bin := buildVMCross(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{Speed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	relocs := countRelocations(l)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "vmcross.yaml")
-	if err := l.Config().Write(cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(dir, "state")
-	env := append(os.Environ(), "XDG_STATE_HOME="+state)
+	r := startPlanLab(t, 4)
+	l, relocs, dir, state, vmcross := r.lab, r.relocs, r.dir, r.state, r.vmcross
 	names := []string{"app-05", "app-06", "app-07", "web-05", "web-06", "web-07"}
 	before := labVMs(t, l, "site-a")
 	planPath := filepath.Join(dir, "plan.yaml")
 	const id = "evac-kill-test"
-	vmcross := func(args ...string) *exec.Cmd {
-		c := exec.Command(bin, append(args, "--config", cfgPath)...)
-		c.Env = env
-		return c
-	}
 	if out, err := vmcross("plan", "--vm", strings.Join(names, ","), "--to", "site-b", "--wave-size", "2", "--id", id, "-o", planPath).CombinedOutput(); err != nil {
 		t.Fatalf("plan: %v\n%s", err, out)
 	}
