@@ -58,6 +58,11 @@ type Options struct {
 	// 4 GiB of memory crosses the default DCI (9.4 Gbps for one move) in about 4 s. Tests
 	// raise it to finish sooner, demos may lower it to watch a move longer.
 	Speed float64
+	// MoveSeconds, when set, makes every cross-vCenter move take that many simulated seconds
+	// while the DCI carries it (it stalls while the DCI is down), whatever the VM's memory
+	// and disks and however many move at once: a scheduler's benchmark then has an ideal it
+	// can compute (EvacuationBoundFixed). 0: the lab's vMotion model (vmotion.go).
+	MoveSeconds float64
 
 	// everyVMByTask makes every VM through the simulator's tasks, none as a copy (tests
 	// compare the two).
@@ -168,6 +173,7 @@ type site struct {
 
 	mu         sync.Mutex
 	collectors map[*simulator.PropertyCollector]string // that have long-polled, to session key
+	feeds      map[*simulator.PropertyCollector]*feed  // the session collectors' feeds (collector.go)
 
 	freezeMu sync.Mutex
 	thawed   chan struct{} // non-nil while frozen; closed by Thaw
@@ -204,6 +210,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	bps := blueprints()
 	l := &Lab{dir: dir, sites: make([]*site, len(bps))}
 	l.mover = newMover(l, opts.Speed)
+	l.mover.moveSeconds = max(opts.MoveSeconds, 0)
 	var fabErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -260,7 +267,8 @@ func newSite(bp siteBlueprint, mv *mover) (*site, error) {
 	if err := createModel(model); err != nil {
 		return nil, fmt.Errorf("%s: create model: %w", bp.id, err)
 	}
-	return &site{model: model, mover: mv, collectors: map[*simulator.PropertyCollector]string{}, closing: make(chan struct{})}, nil
+	return &site{model: model, mover: mv, collectors: map[*simulator.PropertyCollector]string{},
+		feeds: map[*simulator.PropertyCollector]*feed{}, closing: make(chan struct{})}, nil
 }
 
 // start builds the site as planned and serves it: its datastores are directories under
@@ -355,14 +363,25 @@ func (s *site) intercept(ctx *simulator.Context, m *simulator.Method) (mo.Refere
 				s.mu.Unlock()
 			}
 		case "Logout":
+			// The session's long polls end first: see drainFeeds.
+			s.drainFeeds(ctx.Session.Key, logoutDrain)
 			s.mu.Lock()
 			maps.DeleteFunc(s.collectors, func(_ *simulator.PropertyCollector, key string) bool { return key == ctx.Session.Key })
 			s.mu.Unlock()
+			s.forgetFeeds(ctx)
+		case "CancelWaitForUpdates":
+			s.cancelFeed(ctx, m)
 		}
 	}
 	if h := s.handler.Load(); h != nil {
 		if obj, fault := (*h)(ctx, m); obj != nil || fault != nil {
 			return obj, fault
+		}
+	}
+	if m.Name == "WaitForUpdatesEx" {
+		// A session's own collector: the lab answers its plain changes (collector.go).
+		if w := s.feedFor(ctx, m); w != nil {
+			return w, nil
 		}
 	}
 	if s.mover != nil {

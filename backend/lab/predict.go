@@ -144,6 +144,42 @@ func EvacuationBound(vms []PredictVM, lim BoundLimits, capacityMbps, loadMbps in
 	return b
 }
 
+// EvacuationBoundFixed is EvacuationBound for a lab whose moves each take seconds
+// (Options.MoveSeconds): a makespan no schedule of the moves of vms under lim beats. At most
+// lim.Concurrent moves run at once, each for seconds, so n moves need ⌈n/Concurrent⌉ times
+// seconds (every instant of a shorter makespan would be inside more than Concurrent moves:
+// the ⌈n/Concurrent⌉−1 instants seconds apart, from seconds on, meet every move); likewise
+// the busiest host's moves under lim.PerHost. The bandwidth plays no part.
+func EvacuationBoundFixed(vms []PredictVM, lim BoundLimits, seconds float64) Bound {
+	if lim.Concurrent < 1 || seconds <= 0 {
+		return Bound{Seconds: math.Inf(1)}
+	}
+	rounds := func(n, limit int) float64 { return math.Ceil(float64(n)/float64(limit)) * seconds }
+	b := Bound{Concurrency: rounds(len(vms), lim.Concurrent), Longest: seconds}
+	if len(vms) == 0 {
+		b.Concurrency, b.Longest = 0, 0
+	}
+	if lim.PerHost > 0 {
+		perHost := map[string]int{}
+		for _, v := range vms {
+			for _, h := range v.Hosts {
+				perHost[h]++
+			}
+		}
+		for _, n := range perHost {
+			b.Host = max(b.Host, rounds(n, lim.PerHost))
+		}
+	}
+	b.Seconds, b.Binding = b.Concurrency, "concurrency"
+	if b.Host > b.Seconds {
+		b.Seconds, b.Binding = b.Host, "host"
+	}
+	if b.Longest > b.Seconds {
+		b.Seconds, b.Binding = b.Longest, "longest move"
+	}
+	return b
+}
+
 // leastMove is the fewest bytes a move of v sends and the least time it takes, at most bmax
 // bytes a second: at bmax throughout (see EvacuationBound).
 func leastMove(v PredictVM, bmax float64) (bytes, seconds float64) {

@@ -69,6 +69,8 @@ const vMotionNoData = "The vMotion failed because the destination host did not r
 type mover struct {
 	lab   *Lab
 	speed float64 // simulated seconds per real second
+	// moveSeconds, when set, is every move's simulated time (Options.MoveSeconds).
+	moveSeconds float64
 
 	ctx  context.Context // ends when the lab closes
 	stop context.CancelFunc
@@ -366,7 +368,7 @@ func (mv *mover) run(m *move) {
 		mv.finish(ctx, m, f, nil)
 		return
 	}
-	model := newVMotion(p.memory, p.diskBytes, p.dirty)
+	model := mv.newModel(p.memory, p.diskBytes, p.dirty)
 	mv.mu.Lock()
 	m.copying = true
 	mv.n++

@@ -128,6 +128,26 @@ type vmotion struct {
 	sent     float64 // bytes sent so far
 	elapsed  float64 // simulated seconds so far
 	progress int     // the highest progress reported, 0-100
+
+	// fixed, when set, is the simulated seconds the migration takes whatever it moves and
+	// whatever the bandwidth (Options.MoveSeconds): sent counts the seconds it has copied.
+	fixed float64
+}
+
+// newFixedVMotion models a migration that takes seconds of simulated time while the DCI
+// carries it (it stalls while the DCI is down), whatever the VM's memory and disks: a
+// benchmark of a scheduler then knows its ideal by arithmetic (EvacuationBoundFixed).
+func newFixedVMotion(seconds float64) *vmotion {
+	return &vmotion{fixed: seconds, phase: phasePrecopy, pass: 1}
+}
+
+// newModel is the model of one relocation: the lab's vMotion model for the VM, or a fixed
+// time for every move when the lab was started with Options.MoveSeconds.
+func (mv *mover) newModel(memory, disks, dirty float64) *vmotion {
+	if mv.moveSeconds > 0 {
+		return newFixedVMotion(mv.moveSeconds)
+	}
+	return newVMotion(memory, disks, dirty)
 }
 
 // newVMotion models the migration of a VM with memory bytes to pre-copy (0: cold), disks
@@ -187,6 +207,10 @@ func (m *vmotion) endPass(b float64) {
 // nothing moves (the time passes, the guest keeps dirtying nothing new: a stalled copy is
 // the caller's to fail). A step may cross any number of passes and phases.
 func (m *vmotion) Step(dt, b float64) {
+	if m.fixed > 0 {
+		m.stepFixed(dt, b)
+		return
+	}
 	for dt > 0 && m.phase != phaseDone {
 		if b <= 0 {
 			m.elapsed += dt
@@ -242,6 +266,22 @@ func (m *vmotion) Step(dt, b float64) {
 	}
 }
 
+// stepFixed is Step for a fixed-time migration: the time copies while the DCI carries it.
+func (m *vmotion) stepFixed(dt, b float64) {
+	if m.phase == phaseDone || dt <= 0 {
+		return
+	}
+	if b <= 0 {
+		m.elapsed += dt
+		return
+	}
+	d := min(dt, m.fixed-m.sent)
+	m.send(d, d)
+	if m.sent >= m.fixed {
+		m.phase = phaseDone
+	}
+}
+
 func (m *vmotion) send(bytes, seconds float64) {
 	m.sent += bytes
 	m.elapsed += seconds
@@ -252,6 +292,9 @@ func (m *vmotion) send(bytes, seconds float64) {
 func (m *vmotion) predict(b float64) (total, seconds float64, passes int) {
 	if b <= 0 {
 		return math.Inf(1), math.Inf(1), m.pass
+	}
+	if m.fixed > 0 {
+		return m.fixed, m.elapsed + m.fixed - m.sent, m.pass
 	}
 	c := *m
 	for !c.Done() {
@@ -281,6 +324,9 @@ func (m *vmotion) Progress(b float64) int {
 // "pre-copy pass 1 of ~2: 4.0 GiB at 9.4 Gbps", "switchover".
 func (m *vmotion) Phase(b float64) string {
 	rate := fmt.Sprintf("%.1f Gbps", b*8/1e9)
+	if m.fixed > 0 && m.phase != phaseDone {
+		return fmt.Sprintf("copying: %.0f of %.0f s (a fixed time)", m.sent, m.fixed)
+	}
 	switch m.phase {
 	case phaseDisks:
 		return fmt.Sprintf("copying disks: %s of %s at %s", gib(m.disks-m.diskLeft), gib(m.disks), rate)
