@@ -48,6 +48,23 @@ var (
 			"summary.url",
 		}},
 	}
+
+	// listSpecs are what a listing of the VMs shows (`vmcross inventory`): each VM's name,
+	// power state, host and its cluster, vCPUs, memory, networks with their VLANs, and
+	// datastores; the same VM properties as `govc object.collect -type m` for those columns.
+	// The console, preflight and moves read propSpecs; reading half as many properties, a
+	// listing asks a vCenter to read and send about half as much (WithListProperties).
+	listSpecs = []types.PropertySpec{
+		{Type: "VirtualMachine", PathSet: []string{
+			"name", "runtime.powerState", "runtime.host", "summary.config.numCpu",
+			"summary.config.memorySizeMB", "network", "datastore",
+		}},
+		{Type: "HostSystem", PathSet: []string{"name", "parent"}},
+		{Type: "ClusterComputeResource", PathSet: []string{"name"}},
+		{Type: "Network", PathSet: []string{"name"}},
+		{Type: "DistributedVirtualPortgroup", PathSet: []string{"name", "config.defaultPortConfig"}},
+		{Type: "Datastore", PathSet: []string{"name"}},
+	}
 )
 
 type rawVM struct {
@@ -189,8 +206,8 @@ func newInventory(site model.SiteID) *inventory {
 	}
 }
 
-// vmPaths are the VM properties the inventory reads.
-func vmPaths() []string { return propSpecs[0].PathSet }
+// vmPaths are the VM properties the inventory reads: those of specs (propSpecs or listSpecs).
+func vmPaths(specs []types.PropertySpec) []string { return specs[0].PathSet }
 
 // takeReconfigured returns the VMs reconfigured since the last call, and forgets them.
 func (inv *inventory) takeReconfigured() []types.ManagedObjectReference {
@@ -199,9 +216,9 @@ func (inv *inventory) takeReconfigured() []types.ManagedObjectReference {
 	return refs
 }
 
-// applyContents folds freshly read VM properties (all of vmPaths) into the inventory, as
+// applyContents folds freshly read VM properties (all of paths) into the inventory, as
 // modifications. A property the read left out is unset, as vCenter omits unset properties.
-func (inv *inventory) applyContents(ocs []types.ObjectContent) {
+func (inv *inventory) applyContents(ocs []types.ObjectContent, paths []string) {
 	updates := make([]types.ObjectUpdate, 0, len(ocs))
 	for _, oc := range ocs {
 		u := types.ObjectUpdate{Kind: types.ObjectUpdateKindModify, Obj: oc.Obj}
@@ -216,7 +233,7 @@ func (inv *inventory) applyContents(ocs []types.ObjectContent) {
 		for _, m := range oc.MissingSet {
 			got[m.Path] = true // not readable: keep what is known
 		}
-		for _, path := range vmPaths() {
+		for _, path := range paths {
 			if !got[path] && path != "config.changeVersion" {
 				u.ChangeSet = append(u.ChangeSet, types.PropertyChange{Name: path, Op: types.PropertyChangeOpAssign})
 			}

@@ -263,7 +263,7 @@ func TestInventoryReread(t *testing.T) {
 		t.Fatalf("reconfigured %v", got)
 	}
 	inv.applyContents([]types.ObjectContent{{Obj: vm, PropSet: []types.DynamicProperty{
-		{Name: "name", Val: "b"}, {Name: "config.changeVersion", Val: "2"}, {Name: "config.version", Val: "vmx-19"}}}})
+		{Name: "name", Val: "b"}, {Name: "config.changeVersion", Val: "2"}, {Name: "config.version", Val: "vmx-19"}}}}, vmPaths(propSpecs))
 	if refs := inv.takeReconfigured(); len(refs) != 0 {
 		t.Errorf("the re-read asks for another: %v", refs)
 	}

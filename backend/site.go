@@ -33,6 +33,7 @@ type siteOptions struct {
 	backoffMin     time.Duration
 	backoffMax     time.Duration
 	logoutTimeout  time.Duration
+	props          []types.PropertySpec // what the inventory reads of each type
 }
 
 func defaultSiteOptions() siteOptions {
@@ -50,7 +51,15 @@ func defaultSiteOptions() siteOptions {
 		backoffMin:    500 * time.Millisecond,
 		backoffMax:    10 * time.Second,
 		logoutTimeout: 2 * time.Second,
+		props:         propSpecs,
 	}
+}
+
+// WithListProperties makes the site read only what a listing of its VMs shows (listSpecs):
+// for `vmcross inventory`, which prints them and exits. Preflight, details and moves need
+// the full inventory; an engine with this option is for listing only.
+func WithListProperties() SiteOption {
+	return func(o *siteOptions) { o.props = listSpecs }
 }
 
 // WithConnectTimeout bounds the TCP connect, TLS handshake and login (default 10 s): an
@@ -268,7 +277,7 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 				Skip:      types.NewBool(true),
 				SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
 			}},
-			PropSet: propSpecs,
+			PropSet: s.opts.props,
 		},
 	})
 	if err != nil {
@@ -277,6 +286,11 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 	cancel()
 
 	inv := newInventory(s.spec.ID)
+	// The long poll's answers are read by the inventory's own decoder (updateset.go).
+	var poll soap.RoundTripper = c
+	if sc, ok := c.RoundTripper.(*soap.Client); ok {
+		poll = newUpdatesClient(sc)
+	}
 	wait := int32(s.opts.pollWait / time.Second)
 	req := types.WaitForUpdatesEx{This: pc.Reference(), Options: &types.WaitOptions{MaxWaitSeconds: &wait}}
 	for {
@@ -286,7 +300,7 @@ func (s *Site) session(ctx context.Context) (loaded bool, err error) {
 		call, cancel := context.WithTimeout(ctx, s.opts.pollWait+s.opts.silenceLimit)
 		var res *types.WaitForUpdatesExResponse
 		err := s.await(loaded, func() (err error) {
-			res, err = methods.WaitForUpdatesEx(call, c, &req)
+			res, err = methods.WaitForUpdatesEx(call, poll, &req)
 			return err
 		})
 		timedOut := call.Err() == context.DeadlineExceeded && ctx.Err() == nil
@@ -399,7 +413,7 @@ func (s *Site) silenceError(op string, err error) *SiteError {
 func (s *Site) reread(ctx context.Context, c *vim25.Client, refs []types.ManagedObjectReference, inv *inventory) error {
 	call, cancel := context.WithTimeout(ctx, s.opts.callTimeout)
 	defer cancel()
-	spec := types.PropertyFilterSpec{PropSet: []types.PropertySpec{{Type: "VirtualMachine", PathSet: vmPaths()}}}
+	spec := types.PropertyFilterSpec{PropSet: []types.PropertySpec{{Type: "VirtualMachine", PathSet: vmPaths(s.opts.props)}}}
 	for _, ref := range refs {
 		spec.ObjectSet = append(spec.ObjectSet, types.ObjectSpec{Obj: ref})
 	}
@@ -413,7 +427,7 @@ func (s *Site) reread(ctx context.Context, c *vim25.Client, refs []types.Managed
 		}
 		return err
 	}
-	inv.applyContents(res.Returnval)
+	inv.applyContents(res.Returnval, vmPaths(s.opts.props))
 	return nil
 }
 

@@ -82,7 +82,9 @@ func loadInventory(ctx context.Context, src *sourceFlags, status io.Writer, deta
 		return nil, err
 	}
 	defer s.Close()
-	eng := backend.NewEngine(s.specs) // the inventory needs no switches
+	// The inventory needs no switches, and reads only what it prints (the details, with
+	// --details, are read apart).
+	eng := backend.NewEngine(s.specs, backend.WithListProperties())
 	eng.Start(ctx)
 	defer func() {
 		if ctx.Err() != nil {
