@@ -46,15 +46,27 @@ type columns struct {
 type widest struct{ name, vlans, place int }
 
 // measure finds the widest values; a VLAN that marks says is not carried counts its marker.
+// It runs on every new snapshot of the pane's site, over every VM: names, clusters and hosts
+// of printable ASCII (nearly all) are measured by their length, the rest as they are drawn.
 func measure(vms []model.VM, marks *vlanMarks) widest {
 	w := widest{name: len("NAME"), vlans: len("VLANS"), place: len("CLUSTER/HOST")}
 	for i := range vms {
 		vm := &vms[i]
 		w.name = max(w.name, nameWidth(vm.Name))
-		w.place = max(w.place, ansi.StringWidth(vm.Cluster)+1+ansi.StringWidth(vm.Host))
+		w.place = max(w.place, textWidth(vm.Cluster)+1+textWidth(vm.Host))
 		w.vlans = max(w.vlans, vlansWidth(vm.VLANs, marks))
 	}
 	return w
+}
+
+// textWidth is ansi.StringWidth, without its parser for printable ASCII.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 func vlansWidth(v []int, marks *vlanMarks) int {
@@ -63,10 +75,23 @@ func vlansWidth(v []int, marks *vlanMarks) int {
 		if i > 0 {
 			n++
 		}
-		n += len(strconv.Itoa(id))
+		n += digits(id)
 		if marks.notCarried(id) {
 			n += ansi.StringWidth(notCarriedGlyph)
 		}
+	}
+	return n
+}
+
+// digits is len(strconv.Itoa(id)), without the string.
+func digits(id int) int {
+	n := 1
+	if id < 0 {
+		n, id = 2, -id
+	}
+	for id >= 10 {
+		n++
+		id /= 10
 	}
 	return n
 }
@@ -201,8 +226,18 @@ func (c columns) row(vm *model.VM, matched []int, cursor, selected bool, k rowIn
 }
 
 // nameWidth is the width of a name as highlight draws it: control characters (an escape
-// sequence in a VM name, say) are shown as "?", one cell each.
+// sequence in a VM name, say) are shown as "?", one cell each; ASCII, one cell a byte.
 func nameWidth(name string) int {
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return len(name)
+	}
 	n := 0
 	for _, r := range name {
 		n += runeWidth(r)

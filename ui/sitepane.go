@@ -45,6 +45,13 @@ type SitePane struct {
 	// note is what the console's header (the first pane's title) says after the site:
 	// READ-ONLY, and who else is connected. Set from every State, in the first pane only.
 	note string
+
+	// rowsOf and rowsQuery are the VMs and the query the rows were filtered from: a query
+	// typed on from rowsQuery over the same VMs refines them (refineVMs), and one typed
+	// before (a backspace) finds its rows in earlier, the queries typed since the VMs came.
+	rowsOf    []model.VM
+	rowsQuery string
+	earlier   filtered
 }
 
 // NewSitePane returns the pane for the slot-th site of the engine's State (0: site A).
@@ -145,7 +152,15 @@ func (p *SitePane) refilter(toTop bool) {
 // refilterFrom is refilter with the selection taken before p.site changed.
 func (p *SitePane) refilterFrom(sel model.VM, had, toTop bool) {
 	screenRow := p.cursor - p.offset
-	p.rows = filterVMs(p.site.VMs, p.query)
+	if !sameVMs(p.rowsOf, p.site.VMs) {
+		p.rows, p.earlier = filterVMs(p.site.VMs, p.query), nil
+	} else if rows, ok := p.earlier.find(p.query); ok {
+		p.rows = rows
+	} else {
+		p.rows = refineVMs(p.site.VMs, p.query, p.rows, p.rowsQuery)
+	}
+	p.rowsOf, p.rowsQuery = p.site.VMs, p.query
+	p.earlier = p.earlier.with(p.query, p.rows)
 	idx := -1
 	if had {
 		for i, r := range p.rows {
