@@ -672,7 +672,7 @@ func (inv *inventory) hostList() []model.Host {
 		out = append(out, host)
 	}
 	slices.SortFunc(out, func(a, b model.Host) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+		return cmp.Or(model.CompareNames(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
 	})
 	return out
 }
@@ -697,7 +697,7 @@ func (inv *inventory) clusterList() []model.Cluster {
 		}
 	}
 	slices.SortFunc(out, func(a, b model.Cluster) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+		return cmp.Or(model.CompareNames(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
 	})
 	return out
 }
@@ -713,7 +713,7 @@ func (inv *inventory) portGroupList() []model.PortGroup {
 		out = append(out, pg)
 	}
 	slices.SortFunc(out, func(a, b model.PortGroup) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+		return cmp.Or(model.CompareNames(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
 	})
 	return out
 }
@@ -733,7 +733,7 @@ func (inv *inventory) datastoreList() []model.Datastore {
 		})
 	}
 	slices.SortFunc(out, func(a, b model.Datastore) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
+		return cmp.Or(model.CompareNames(a.Name, b.Name), cmp.Compare(a.Ref.Value, b.Ref.Value))
 	})
 	return out
 }

@@ -6,6 +6,8 @@
 package model
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"time"
 
@@ -267,13 +269,11 @@ func (s State) Site(id SiteID) (SiteSnapshot, bool) {
 	return SiteSnapshot{}, false
 }
 
-// SortVMs orders VMs by name, then MoRef, so every view lists them the same way.
+// SortVMs orders VMs by name (web-9 before web-10: CompareNames), then MoRef, so every view
+// lists them the same way.
 func SortVMs(vms []VM) {
-	sort.Slice(vms, func(i, j int) bool {
-		if vms[i].Name != vms[j].Name {
-			return vms[i].Name < vms[j].Name
-		}
-		return vms[i].Key.MoRef < vms[j].Key.MoRef
+	slices.SortFunc(vms, func(a, b VM) int {
+		return cmp.Or(CompareNames(a.Name, b.Name), cmp.Compare(a.Key.MoRef, b.Key.MoRef))
 	})
 }
 
