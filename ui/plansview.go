@@ -6,12 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vmcross/vmcross/backend/model"
 )
@@ -43,10 +40,9 @@ type PlansView struct {
 	cursorID string          // the plan under the cursor; "" for the draft
 	open     map[string]bool // the plans whose VMs are shown
 
-	confirming bool // the typed confirmation has the keys
-	input      textinput.Model
-	refusal    string // why the last start was refused, or could not be asked
-	starting   string // the id of the draft being started ("": none)
+	confirm  typedConfirm // the typed confirmation, when open
+	refusal  string       // why the last start was refused, or could not be asked
+	starting string       // the id of the draft being started ("": none)
 
 	vp       viewport.Model
 	width    int
@@ -62,14 +58,7 @@ func NewPlansView(c Common, planner Planner, draft *model.PlanDraft, list []mode
 		open: map[string]bool{}, vp: viewport.New(0, 0)}
 	v.vp.KeyMap = viewportKeys(c)
 	st := c.Styles
-	in := textinput.New()
-	in.PromptStyle = st.FilterPrompt
-	in.TextStyle = st.FilterText
-	in.Cursor.Style = st.FilterCursor
-	in.Cursor.TextStyle = st.FilterText
-	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 64
-	v.input = in
+	v.confirm = newTypedConfirm(st)
 	if draft != nil {
 		d := *draft
 		v.draft = &d
@@ -83,7 +72,7 @@ func (v *PlansView) Title() string { return "the plans" }
 
 // Typing reports whether the typed confirmation has the keys: the root then hands it every
 // key, esc and q included.
-func (v *PlansView) Typing() bool { return v.confirming }
+func (v *PlansView) Typing() bool { return v.confirm.open }
 
 // items is how many things the cursor goes over.
 func (v *PlansView) items() int { return v.draftItems() + len(v.plans) }
@@ -152,7 +141,7 @@ func orderPlans(list []model.PlanStatus) []model.PlanStatus {
 // SetSize gives the view its area.
 func (v *PlansView) SetSize(w, h int) {
 	v.width, v.height = w, h
-	v.input.Width = max(w-2-lipgloss.Width(v.input.Prompt)-1, 1)
+	v.confirm.SetWidth(w)
 	v.rendered = false
 	v.relayout()
 	v.showCursor()
@@ -179,8 +168,8 @@ func (v *PlansView) Update(msg tea.Msg) (View, tea.Cmd) {
 		v.setPlans(msg.list)
 	case draftReadyMsg:
 		d := msg.draft
-		v.draft, v.refusal, v.confirming = &d, "", false
-		v.input.Blur()
+		v.draft, v.refusal = &d, ""
+		v.confirm.Close()
 		v.cursor, v.cursorID = 0, ""
 		v.rendered = false
 		v.render()
@@ -203,7 +192,7 @@ func (v *PlansView) Update(msg tea.Msg) (View, tea.Cmd) {
 			}
 		}
 	case tea.KeyMsg:
-		if v.confirming {
+		if v.confirm.open {
 			cmd = v.onConfirmKey(msg)
 		} else {
 			cmd = v.onKey(msg)
@@ -314,50 +303,33 @@ func (v *PlansView) startConfirm() {
 		v.rendered = false
 		return
 	}
-	v.confirming = true
-	v.input.Prompt = "type " + clean(string(v.draft.To)) + " to confirm: "
-	v.input.Width = max(v.width-2-lipgloss.Width(v.input.Prompt)-1, 1)
-	v.input.Reset()
-	v.input.Focus()
+	v.confirm.Open(v.draft.To)
 }
 
 // onConfirmKey handles a key while the operator types the target site's id: enter checks
 // it, esc gives up, the rest is typing.
 func (v *PlansView) onConfirmKey(msg tea.KeyMsg) tea.Cmd {
-	switch msg.Type {
-	case tea.KeyEsc:
-		v.confirming = false
-		v.input.Blur()
+	d := v.draft
+	if d == nil { // the draft went while the line was open
+		v.confirm.Close()
 		return nil
-	case tea.KeyEnter:
-		d := v.draft
-		typed := strings.TrimSpace(v.input.Value())
-		if d == nil {
-			v.confirming = false
-			v.input.Blur()
-			return nil
-		}
-		if typed != string(d.To) {
-			v.refusal = fmt.Sprintf("%q is not %s: nothing was started", clean(typed), clean(string(d.To)))
-			v.input.Reset()
-			return nil
-		}
-		v.confirming = false
-		v.input.Blur()
-		v.input.Reset()
-		v.refusal = ""
-		v.starting = d.ID
-		p, parent, who, id := v.planner, v.common.Ctx, v.common.Operator, d.ID
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(parent, startPlanTimeout)
-			defer cancel()
-			ps, err := p.StartDraft(ctx, who, id)
-			return planStartedMsg{view: v, id: id, status: ps, err: err}
-		}
 	}
-	var cmd tea.Cmd
-	v.input, cmd = v.input.Update(msg)
-	return cmd
+	confirmed, refusal, cmd := v.confirm.Key(msg)
+	if refusal != "" {
+		v.refusal = refusal
+	}
+	if !confirmed {
+		return cmd
+	}
+	v.refusal = ""
+	v.starting = d.ID
+	p, parent, who, id := v.planner, v.common.Ctx, v.common.Operator, d.ID
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, startPlanTimeout)
+		defer cancel()
+		ps, err := p.StartDraft(ctx, who, id)
+		return planStartedMsg{view: v, id: id, status: ps, err: err}
+	}
 }
 
 // onStarted follows a start this view asked for: the draft goes once its plan runs, and
@@ -389,11 +361,8 @@ func (v *PlansView) onStarted(msg planStartedMsg) {
 // ShortHelp is the view's part of the help bar: what the keys do where the cursor is.
 func (v *PlansView) ShortHelp() []key.Binding {
 	k := v.common.KeyMap
-	if v.confirming {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		}
+	if v.confirm.open {
+		return v.confirm.Help()
 	}
 	move := key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...),
 		key.WithHelp(k.Up.Help().Key+" "+k.Down.Help().Key, "plan"))
@@ -457,8 +426,8 @@ func (v *PlansView) summary(w int) []string {
 		text, style = v.refusal, st.DetailBad
 	}
 	out = append(out, fit(style.Render(cut(text, w)), w))
-	if v.confirming {
-		out = append(out, fit(v.input.View(), w))
+	if v.confirm.open {
+		out = append(out, fit(v.confirm.View(), w))
 	}
 	return out
 }
@@ -472,7 +441,7 @@ func (v *PlansView) hint() string {
 	if v.onDraft() {
 		d := v.draft
 		switch {
-		case v.confirming:
+		case v.confirm.open:
 			return fmt.Sprintf("starting it moves %s to %s in %s; esc gives up", plural(d.Count(), "VM"), clean(string(d.To)), plural(len(d.Waves), "wave"))
 		case !k.StartPlan.Enabled():
 			return "read-only session: a viewer may draft plans but not start them"

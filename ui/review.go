@@ -7,12 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vmcross/vmcross/backend/model"
 	"github.com/vmcross/vmcross/backend/preflight"
@@ -95,10 +92,9 @@ type ReviewView struct {
 	overrides map[model.VMKey]preflight.Override
 	editor    *TargetEditor // the target editor, open over the review; nil when closed
 
-	confirming bool // the typed confirmation has the keys
-	input      textinput.Model
-	refusal    string // why the last confirmation was refused
-	starting   int    // how many moves the engine is being asked to start (0: none)
+	confirm  typedConfirm // the typed confirmation, when open
+	refusal  string       // why the last confirmation was refused
+	starting int          // how many moves the engine is being asked to start (0: none)
 
 	vp       viewport.Model
 	width    int
@@ -130,15 +126,7 @@ func NewReviewView(c Common, e Engine, vms []model.VM, from, to model.SiteSnapsh
 		r.cursorKey = vms[0].Key
 	}
 	st := c.Styles
-	in := textinput.New()
-	in.Prompt = "type " + clean(string(r.to)) + " to confirm: "
-	in.PromptStyle = st.FilterPrompt
-	in.TextStyle = st.FilterText
-	in.Cursor.Style = st.FilterCursor
-	in.Cursor.TextStyle = st.FilterText
-	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 64
-	r.input = in
+	r.confirm = newTypedConfirm(st)
 	r.latest = r.gens(s)
 	return r, r.fetch()
 }
@@ -188,12 +176,12 @@ func (r *ReviewView) Title() string { return "the review" }
 
 // Typing reports whether the typed confirmation or the target editor has the keys: the
 // root then hands it every key, esc and q included.
-func (r *ReviewView) Typing() bool { return r.confirming || r.editor != nil }
+func (r *ReviewView) Typing() bool { return r.confirm.open || r.editor != nil }
 
 // SetSize gives the view its area.
 func (r *ReviewView) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.input.Width = max(w-2-lipgloss.Width(r.input.Prompt)-1, 1)
+	r.confirm.SetWidth(w)
 	if r.editor != nil {
 		r.editor.SetSize(w, h)
 	}
@@ -233,7 +221,7 @@ func (r *ReviewView) Update(msg tea.Msg) (View, tea.Cmd) {
 		switch {
 		case r.editor != nil:
 			cmd = r.onEditorKey(msg)
-		case r.confirming:
+		case r.confirm.open:
 			cmd = r.onConfirmKey(msg)
 		default:
 			cmd = r.onKey(msg)
@@ -460,40 +448,26 @@ func (r *ReviewView) startConfirm() {
 		r.refusal = p.nothing(r.common)
 		return
 	}
-	r.confirming = true
-	r.input.Reset()
-	r.input.Focus()
+	r.confirm.Open(r.to)
 }
 
 // onConfirmKey handles a key while the operator types the target site's id: enter checks
 // it, esc gives up, the rest is typing.
 func (r *ReviewView) onConfirmKey(msg tea.KeyMsg) tea.Cmd {
-	switch msg.Type {
-	case tea.KeyEsc:
-		r.confirming = false
-		r.input.Blur()
-		return nil
-	case tea.KeyEnter:
-		typed := strings.TrimSpace(r.input.Value())
-		if typed != string(r.to) {
-			r.refusal = fmt.Sprintf("%q is not %s: nothing was started", clean(typed), clean(string(r.to)))
-			r.input.Reset()
-			return nil
-		}
-		r.confirming = false
-		r.input.Blur()
-		r.input.Reset()
-		move, err := r.Approved()
-		if err != nil {
-			r.refusal = sentence(err.Error()) + " Nothing was started."
-			return nil
-		}
-		r.refusal = ""
-		return r.start(move)
+	confirmed, refusal, cmd := r.confirm.Key(msg)
+	if refusal != "" {
+		r.refusal = refusal
 	}
-	var cmd tea.Cmd
-	r.input, cmd = r.input.Update(msg)
-	return cmd
+	if !confirmed {
+		return cmd
+	}
+	move, err := r.Approved()
+	if err != nil {
+		r.refusal = sentence(err.Error()) + " Nothing was started."
+		return nil
+	}
+	r.refusal = ""
+	return r.start(move)
 }
 
 // start asks the engine, off the Update goroutine, to queue the moves of the approved VMs:
@@ -555,11 +529,8 @@ func (r *ReviewView) ShortHelp() []key.Binding {
 		return r.editor.ShortHelp()
 	}
 	k := r.common.KeyMap
-	if r.confirming {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		}
+	if r.confirm.open {
+		return r.confirm.Help()
 	}
 	// Short words, so that the bar fits 80 columns with ? and q.
 	return []key.Binding{r.cursorHelp(), withDesc(k.Acknowledge, "ack"), withDesc(k.EditTargets, "targets"), k.ConfirmMove, k.Back}

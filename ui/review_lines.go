@@ -115,13 +115,13 @@ func (r *ReviewView) confirmLines(p planCounts, w int) []string {
 	switch {
 	case r.starting > 0:
 		return []string{st.DetailLabel.Render(fmt.Sprintf("starting %s…", plural(r.starting, "move")))}
-	case r.confirming:
+	case r.confirm.open:
 		text, style := p.sentence(r.common), st.DetailLabel
 		if r.refusal != "" {
 			// The refusal stays in view while the operator types again.
 			text, style = r.refusal, st.DetailBad
 		}
-		return append(two(text, style), r.input.View())
+		return append(two(text, style), r.confirm.View())
 	case r.refusal != "":
 		return two(r.refusal, st.DetailBad)
 	case !r.common.KeyMap.ConfirmMove.Enabled():

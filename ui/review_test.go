@@ -531,7 +531,7 @@ func TestReviewConfirmCounts(t *testing.T) {
 	r := review(t, m)
 
 	m, _ = press(t, m, "enter")
-	if r.confirming {
+	if r.confirm.open {
 		t.Fatal("enter asked for the id with nothing to move")
 	}
 	wantAll(t, m.View(), "nothing would move: 2 with warnings not acknowledged (a acknowledges); 1 blocked")
@@ -573,7 +573,7 @@ func TestReviewConfirmCounts(t *testing.T) {
 		Message: "Nothing crosses the DCI.", Remedy: "Bring a DCI link up."})
 	m = update(t, m, reviewMsg{view: r, gen: r.gen, res: judge(e.Snapshot(), res, vms, nil)})
 	m, _ = press(t, m, "enter")
-	if r.confirming {
+	if r.confirm.open {
 		t.Error("enter asked for the id with every VM blocked")
 	}
 	wantAll(t, m.View(), "nothing can move: every VM is blocked (a block cannot be overridden)")
