@@ -72,47 +72,69 @@ func (l *eventLog) Last() uint64 {
 	return l.next - 1
 }
 
+// drainGrace bounds how long, after the engine closed, a reader is given to take the events
+// that were appended before the close.
+const drainGrace = time.Second
+
 // Subscribe delivers every event after seq `after`, in order, on the returned channel,
-// which is closed when ctx ends or done is closed. A reader that fell behind by more than
-// the log keeps first gets one event of kind EventGap saying how many it missed.
+// which is closed when ctx ends, or once done is closed and the events appended before it
+// are delivered (the audit log records a move that ended as the engine closed; a reader that
+// takes none for drainGrace after the close is let go). A reader that fell behind by more
+// than the log keeps first gets one event of kind EventGap saying how many it missed.
 func (l *eventLog) Subscribe(ctx context.Context, after uint64, done <-chan struct{}) <-chan model.Event {
 	ch := make(chan model.Event, 64)
 	go func() {
 		defer close(ch)
+		var giveUp <-chan time.Time // set once done is closed
+		closed := func() {
+			done, giveUp = nil, time.After(drainGrace)
+		}
+		send := func(ev model.Event) bool {
+			for {
+				select {
+				case ch <- ev:
+					if giveUp != nil {
+						giveUp = time.After(drainGrace) // the reader keeps up: it may go on
+					}
+					return true
+				case <-ctx.Done():
+					return false
+				case <-done:
+					closed()
+				case <-giveUp:
+					return false
+				}
+			}
+		}
 		cursor := after
 		for {
 			evs, missed, wake := l.since(cursor, 256)
 			if missed > 0 {
 				gap := model.Event{Seq: cursor + missed, Time: l.now(), Kind: model.EventGap,
 					Operator: model.System, Message: "events were dropped: this reader fell too far behind"}
-				select {
-				case ch <- gap:
-				case <-ctx.Done():
-					return
-				case <-done:
+				if !send(gap) {
 					return
 				}
 				cursor += missed
 			}
 			for _, ev := range evs {
-				select {
-				case ch <- ev:
-					cursor = ev.Seq
-				case <-ctx.Done():
-					return
-				case <-done:
+				if !send(ev) {
 					return
 				}
+				cursor = ev.Seq
 			}
 			if len(evs) > 0 || missed > 0 {
 				continue
+			}
+			if giveUp != nil {
+				return // closed, and every event before it delivered
 			}
 			select {
 			case <-wake:
 			case <-ctx.Done():
 				return
 			case <-done:
-				return
+				closed() // deliver what was appended before the close, then end
 			}
 		}
 	}()

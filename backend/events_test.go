@@ -88,6 +88,48 @@ func TestEventLogSubscriptionEnds(t *testing.T) {
 	}
 }
 
+// Events appended just before the engine closes still reach a reader that keeps reading
+// (the audit log), in order; one that stops reading is let go after drainGrace.
+func TestEventLogDeliversWhatCameBeforeTheClose(t *testing.T) {
+	l := newEventLog()
+	done := make(chan struct{})
+	reader := l.Subscribe(context.Background(), 0, done)
+	idle := l.Subscribe(context.Background(), 0, done)
+	const n = 500 // more than the channel holds: the subscription must go on after the close
+	for i := range n {
+		l.Append(model.Event{Kind: model.EventMoveDone, Message: fmt.Sprint(i)})
+	}
+	close(done)
+	got := 0
+	for ev := range reader {
+		got++
+		if ev.Seq != uint64(got) {
+			t.Fatalf("event %d has seq %d", got, ev.Seq)
+		}
+	}
+	if got != n {
+		t.Errorf("the reader got %d of the %d events appended before the close", got, n)
+	}
+	// The idle reader took nothing: after drainGrace its subscription ends by itself, with
+	// no more than its channel held.
+	time.Sleep(drainGrace + drainGrace/2)
+	left := 0
+	for {
+		select {
+		case _, ok := <-idle:
+			if !ok {
+				if left >= n {
+					t.Errorf("the idle reader still got all %d events", left)
+				}
+				return
+			}
+			left++
+		case <-time.After(5 * time.Second):
+			t.Fatal("the subscription of a reader that stopped reading never ended")
+		}
+	}
+}
+
 // A site's outage is one site.disconnected event, not one per failed retry; silence and its
 // end are events too.
 func TestSiteEventsOnePerOutage(t *testing.T) {
