@@ -2,9 +2,11 @@ package backend
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +36,36 @@ func (e *Engine) Join(op model.Operator, addr string) (leave func()) {
 				Object: addr, Message: op.Name + " disconnected after " + time.Since(s.Since).Round(time.Second).String()})
 		})
 	}
+}
+
+// LoginRefused records that the SSH server turned away a client from addr that asked to
+// log in as user with the keys (SHA256 fingerprints) it offered, none of them authorized:
+// one command.refused event (audited as refused) a connection. The operator is who the
+// client claimed to be, with no role: nothing proves it.
+func (e *Engine) LoginRefused(user, addr string, keys []string) {
+	from := "ssh"
+	if len(keys) > 0 {
+		from += " " + strings.Join(keys, " ")
+	}
+	why := "no key offered is authorized"
+	if len(keys) == 0 {
+		why = "no key offered"
+	}
+	e.events.Append(model.Event{Kind: model.EventCommandRefused, Command: model.CmdLogin,
+		Operator: model.Operator{Name: printable(user), From: from}, Object: addr,
+		Err: "login refused: " + why, Message: fmt.Sprintf("login as %q from %s refused: %s", user, addr, why)})
+}
+
+// printable is s cut to 64 bytes with anything but printable ASCII shown as "?": a name a
+// client chose, kept readable in the history table.
+func printable(s string) string {
+	b := []byte(s[:min(len(s), 64)])
+	for i, c := range b {
+		if c < ' ' || c > '~' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // Sessions are the sessions joined and not yet left, oldest first.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -234,6 +235,16 @@ func (r *rig) waitFor(t *testing.T, what string, within time.Duration, ok func(m
 	}
 	t.Fatalf("not within %v: %s", within, what)
 	return model.State{}
+}
+
+// records are the audit log's records that keep says to.
+func (r *rig) records(t *testing.T, keep func(model.AuditRecord) bool) []model.AuditRecord {
+	t.Helper()
+	recs, _, err := audit.Read(r.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(recs, func(rec model.AuditRecord) bool { return !keep(rec) })
 }
 
 // sessionRecords counts the audit log's session-start and session-end records of user.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,9 @@ type Engine interface {
 	// Join lists op's session (from the client address addr) in State.Sessions and records
 	// its start in the audit log; leave ends it and records its end.
 	Join(op model.Operator, addr string) (leave func())
+	// LoginRefused records a connection from addr refused for want of an authorized key: the
+	// login name it gave and the keys (fingerprints) it offered.
+	LoginRefused(user, addr string, keys []string)
 }
 
 // Defaults of Options.
@@ -98,6 +102,8 @@ type Server struct {
 	listeners []net.Listener
 	wg        sync.WaitGroup
 	done      chan struct{} // closed by Close
+
+	conns sync.Map // client address → *connState, of the connections not yet ended
 }
 
 // New checks the options and reads the host key (making it if needed) and the keys. It
@@ -141,9 +147,7 @@ func New(eng Engine, opts Options) (*Server, error) {
 		ssh.WrapConn(s.wrapConn),
 		func(srv *ssh.Server) error {
 			srv.Handler = s.handle
-			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
-				log.Info("ssh: connection failed", "from", c.RemoteAddr().String(), "err", err)
-			}
+			srv.ConnectionFailedCallback = s.connectionFailed
 			return nil
 		},
 	)
@@ -224,12 +228,56 @@ func (s *Server) allowKey(ctx ssh.Context, pk ssh.PublicKey) bool {
 	if _, ok := s.keys.lookup(pk); ok {
 		return true
 	}
-	s.log.Info("ssh: key refused", "user", ctx.User(), "from", ctx.RemoteAddr().String(), "key", gossh.FingerprintSHA256(pk))
+	fp := gossh.FingerprintSHA256(pk)
+	s.log.Info("ssh: key refused", "user", ctx.User(), "from", ctx.RemoteAddr().String(), "key", fp)
+	if st, ok := ctx.Value(connStateKey{}).(*connState); ok {
+		st.refuse(ctx.User(), fp)
+	}
 	return false
 }
 
-// connState follows one connection from accept to its first session.
-type connState struct{ started atomic.Bool }
+// connectionFailed is told of each connection that ended before a session: one that asked
+// to log in and was refused every key is in the audit log (LoginRefused); garbage, scanners
+// and clients that gave up before authenticating are only logged.
+func (s *Server) connectionFailed(c net.Conn, err error) {
+	addr := c.RemoteAddr().String()
+	s.log.Info("ssh: connection failed", "from", addr, "err", err)
+	v, ok := s.conns.LoadAndDelete(addr)
+	if !ok {
+		return
+	}
+	// A key was refused and the connection never authenticated (a client that logs in with a
+	// later key does not fail here), whether the server gave up or the client did.
+	if user, keys, tried := v.(*connState).attempt(); tried {
+		s.eng.LoginRefused(user, addr, keys)
+	}
+}
+
+// connState follows one connection from accept to its first session: whether one started,
+// and the login name and keys refused on the way.
+type connState struct {
+	started atomic.Bool
+
+	mu      sync.Mutex
+	user    string
+	refused []string // key fingerprints, in the order offered
+	tried   bool
+}
+
+func (st *connState) refuse(user, key string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.user, st.tried = user, true
+	if !slices.Contains(st.refused, key) {
+		st.refused = append(st.refused, key)
+	}
+}
+
+func (st *connState) attempt() (user string, keys []string, tried bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.user, slices.Clone(st.refused), st.tried
+}
 
 type connStateKey struct{}
 
@@ -238,6 +286,8 @@ type connStateKey struct{}
 func (s *Server) wrapConn(ctx ssh.Context, c net.Conn) net.Conn {
 	st := &connState{}
 	ctx.SetValue(connStateKey{}, st)
+	addr := c.RemoteAddr().String()
+	s.conns.Store(addr, st) // for connectionFailed, which is given the connection only
 	t := time.AfterFunc(s.opts.handshake, func() {
 		if !st.started.Load() {
 			_ = c.Close()
@@ -246,6 +296,9 @@ func (s *Server) wrapConn(ctx ssh.Context, c net.Conn) net.Conn {
 	go func() {
 		<-ctx.Done()
 		t.Stop()
+		// connectionFailed runs as the connection closes, which ends ctx: the entry stays a
+		// moment for it.
+		time.AfterFunc(time.Second, func() { s.conns.CompareAndDelete(addr, st) })
 	}()
 	return c
 }

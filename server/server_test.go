@@ -51,7 +51,7 @@ func TestRefusedLogins(t *testing.T) {
 	stranger := newKey(t, "stranger")
 	s := serve(t, r, []string{known.line}, nil)
 
-	_, stderr, code := s.sshRun(t, stranger.file, "known", nil, "status")
+	_, stderr, code := s.sshRun(t, stranger.file, "mallory", nil, "status")
 	if code != 255 || !strings.Contains(stderr, "Permission denied (publickey)") {
 		t.Errorf("unknown key: exit %d, %q", code, stderr)
 	}
@@ -67,12 +67,30 @@ func TestRefusedLogins(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Errorf("Go client with a password: %v", err)
 	}
-	if _, err := s.dial(t, "known", stranger.signer); err == nil {
+	if _, err := s.dial(t, "mallory", stranger.signer); err == nil {
 		t.Error("Go client with an unknown key got in")
 	}
 	// The known key works, so the refusals were the keys' and methods'.
 	if out, _, code := s.run(t, "known", known.signer, "status"); code != 0 || !strings.Contains(out, "site-a") {
 		t.Errorf("known key: exit %d, %q", code, out)
+	}
+
+	// Each connection refused for its key is one refused login in the audit log, naming the
+	// login name given, the key offered and the client's address; the password attempts
+	// offered no key and are in serve's log only.
+	fp := gossh.FingerprintSHA256(stranger.signer.PublicKey())
+	var logins []model.AuditRecord
+	for deadline := time.Now().Add(10 * time.Second); len(logins) < 2 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		logins = r.records(t, func(rec model.AuditRecord) bool { return rec.Command == model.CmdLogin })
+	}
+	if len(logins) != 2 {
+		t.Fatalf("refused logins in the audit log: %+v, want 2", logins)
+	}
+	for _, rec := range logins {
+		if rec.Operator.Name != "mallory" || rec.Operator.From != "ssh "+fp || !strings.HasPrefix(rec.Object, "127.0.0.1:") ||
+			rec.Result != model.AuditRefused("login refused: no key offered is authorized") {
+			t.Errorf("refused login recorded as %+v", rec)
+		}
 	}
 }
 

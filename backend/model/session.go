@@ -36,6 +36,10 @@ func (s Session) Operator() Operator { return Operator{Name: s.User, From: s.Fro
 const (
 	CmdSessionStart Command = "session-start"
 	CmdSessionEnd   Command = "session-end"
+	// CmdLogin is a login the SSH server refused (Engine.LoginRefused): a command.refused
+	// event, audited as refused, naming the login name the client gave, the keys it offered
+	// and its address.
+	CmdLogin Command = "login"
 )
 
 // CheckOperatorName checks an operator's name as written in configuration (a `vmcross
