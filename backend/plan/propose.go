@@ -287,7 +287,7 @@ func spread(units []*unit, size int) [][]VM {
 		if c := cmp.Compare(b.bytes, a.bytes); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.name, b.name)
+		return model.CompareNames(a.name, b.name)
 	})
 	n := 0
 	for _, u := range units {
@@ -357,7 +357,7 @@ func sortBiggestFirst(vms []VM) {
 		if c := cmp.Compare(b.Bytes(), a.Bytes()); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Name, b.Name)
+		return model.CompareNames(a.Name, b.Name)
 	})
 }
 
