@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -407,4 +409,40 @@ func TestMaxHWVersion(t *testing.T) {
 			t.Errorf("maxHWVersion(%q) = %d, want %d", version, got, want)
 		}
 	}
+}
+
+// The VM list stays in name order through changes: a change that renames no VM keeps the
+// order (and shows the new values), a rename, a new VM and a removed one sort again.
+func TestInventoryOrderThroughChanges(t *testing.T) {
+	inv := newInventory("site-a")
+	var ups []types.ObjectUpdate
+	for i, name := range []string{"web-10", "web-9", "db-2", "web-100"} {
+		ups = append(ups, enter(ref("VirtualMachine", fmt.Sprintf("vm-%d", i)), "name", name, "runtime.powerState", types.VirtualMachinePowerStatePoweredOn))
+	}
+	inv.apply(ups)
+	names := func() []string {
+		view, _ := inv.snapshot()
+		var out []string
+		for _, vm := range view.VMs {
+			out = append(out, fmt.Sprintf("%s:%s", vm.Name, vm.Power))
+		}
+		return out
+	}
+	check := func(step string, want ...string) {
+		t.Helper()
+		if got := names(); !slices.Equal(got, want) {
+			t.Errorf("%s: %q, want %q", step, got, want)
+		}
+	}
+	check("loaded", "db-2:poweredOn", "web-9:poweredOn", "web-10:poweredOn", "web-100:poweredOn")
+	inv.apply([]types.ObjectUpdate{modify(ref("VirtualMachine", "vm-1"), "runtime.powerState", types.VirtualMachinePowerStatePoweredOff)})
+	check("powered off", "db-2:poweredOn", "web-9:poweredOff", "web-10:poweredOn", "web-100:poweredOn")
+	inv.apply([]types.ObjectUpdate{modify(ref("VirtualMachine", "vm-1"), "name", "web-99")})
+	check("renamed", "db-2:poweredOn", "web-10:poweredOn", "web-99:poweredOff", "web-100:poweredOn")
+	inv.apply([]types.ObjectUpdate{enter(ref("VirtualMachine", "vm-9"), "name", "app-1", "runtime.powerState", types.VirtualMachinePowerStatePoweredOn)})
+	check("a new VM", "app-1:poweredOn", "db-2:poweredOn", "web-10:poweredOn", "web-99:poweredOff", "web-100:poweredOn")
+	inv.apply([]types.ObjectUpdate{{Kind: types.ObjectUpdateKindLeave, Obj: ref("VirtualMachine", "vm-2")}})
+	check("db-2 left", "app-1:poweredOn", "web-10:poweredOn", "web-99:poweredOff", "web-100:poweredOn")
+	inv.apply([]types.ObjectUpdate{modify(ref("VirtualMachine", "vm-3"), "runtime.powerState", types.VirtualMachinePowerStateSuspended)})
+	check("suspended after the removal", "app-1:poweredOn", "web-10:poweredOn", "web-99:poweredOff", "web-100:suspended")
 }
