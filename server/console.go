@@ -46,7 +46,7 @@ func (s *Server) console(sess ssh.Session, op model.Operator, addr string) {
 			s.log.Info("ssh: unknown theme asked for; using the server's", "user", op.Name, "asked", env(themes.SessionEnv), "theme", theme.Name)
 		}
 		m := ui.New(s.eng, ui.Options{Context: sess.Context(), Renderer: r, Operator: op, Plans: s.opts.Plans,
-			Theme: theme, KeyMap: s.opts.KeyMap})
+			Theme: theme, KeyMap: s.opts.KeyMap, Shared: true})
 		p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
 			tea.WithFPS(s.opts.FPS), tea.WithoutSignalHandler())
 		go s.watchIdle(sess.Context(), in, p, &idled)

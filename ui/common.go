@@ -34,6 +34,10 @@ type Options struct {
 	Operator model.Operator
 	// Plans are the engine's evacuation plans; nil: this console runs none.
 	Plans Planner
+	// Shared says the engine runs on after this console quits (a `vmcross serve` session):
+	// quitting then asks nothing. Otherwise quitting with moves or plans under way asks
+	// first, since the plans stop handing out moves with the console.
+	Shared bool
 }
 
 // Common is what every pane of one session shares: built once by New, handed down by value.

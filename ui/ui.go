@@ -110,6 +110,7 @@ type Model struct {
 	pending []model.Move
 	lay     layout
 	plans   plansState // the engine's evacuation plans, the draft, the plans' questions
+	shared  bool       // Options.Shared: quitting leaves the engine running, so asks nothing
 }
 
 // layout is where things go at the current size; set by relayout, read by View.
@@ -127,7 +128,8 @@ func New(engine Engine, opts Options) Model {
 	c.Ctx = ctx
 	h := help.New()
 	h.Styles = c.Styles.Help
-	m := Model{common: c, engine: engine, cancel: cancel, main: newMainView(c), help: h, plans: plansState{planner: opts.Plans}}
+	m := Model{common: c, engine: engine, cancel: cancel, main: newMainView(c), help: h, plans: plansState{planner: opts.Plans},
+		shared: opts.Shared}
 	m.applyState(engine.Snapshot())
 	return m
 }
@@ -273,7 +275,7 @@ func (m Model) Selection() []model.VM {
 func (m Model) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	keys := m.common.KeyMap
 	if key.Matches(msg, keys.ForceQuit) {
-		return m.quit()
+		return m.quitNow() // asks nothing, whatever is under way
 	}
 	if m.lay.tooSmall {
 		// Nothing is on screen to act on: only quitting works.
@@ -441,8 +443,47 @@ func (m *Model) toOverlays(msg tea.Msg) tea.Cmd {
 }
 
 func (m Model) quit() (tea.Model, tea.Cmd) {
+	if q := m.quitQuestion(); q != "" {
+		m.confirm = &confirmPrompt{question: q, yesDesc: "quit", noDesc: "stay",
+			yes: func(m *Model) tea.Cmd { m.cancel(); return tea.Quit }}
+		m.relayout()
+		return m, nil
+	}
+	return m.quitNow()
+}
+
+func (m Model) quitNow() (tea.Model, tea.Cmd) {
 	m.cancel() // ends the subscription; the engine closes the channel
 	return m, tea.Quit
+}
+
+// quitQuestion is what to ask before quitting while moves or plans are under way in this
+// console's engine, "" to quit at once: a `vmcross serve` session (the engine runs on), or
+// nothing under way. The moves vCenter runs go on without vmcross; what a plan has not
+// handed out waits for vmcross to start again and re-attach it.
+func (m Model) quitQuestion() string {
+	if m.shared {
+		return ""
+	}
+	moves, plans := 0, 0
+	for _, mv := range m.moves() {
+		if mv.State.Active() {
+			moves++
+		}
+	}
+	for _, ps := range m.plans.list {
+		if ps.State.Active() {
+			plans++
+		}
+	}
+	switch {
+	case plans > 0:
+		return fmt.Sprintf("Quit with %s and %s under way? The moves in vCenter go on; the rest of the plans waits until vmcross starts again.",
+			plural(plans, "plan"), plural(moves, "move"))
+	case moves > 0:
+		return fmt.Sprintf("Quit with %s under way? The moves vCenter has started go on; the queued ones are dropped.", plural(moves, "move"))
+	}
+	return ""
 }
 
 // relayout sizes the top view for the terminal, less the help bar and the flash line.

@@ -791,3 +791,46 @@ func TestFabricFocusedViewCost(t *testing.T) {
 		t.Errorf("View allocates %.0f times with 1,000 findings, %.0f with 10", b, a)
 	}
 }
+
+// q with moves under way asks first (n stays, y quits), since the moves not yet started in
+// vCenter go with the console; ctrl+c and a `vmcross serve` session (the engine runs on)
+// quit at once.
+func TestQuitAsksWithMovesUnderWay(t *testing.T) {
+	st := movesState()
+	active := 0
+	for _, mv := range st.Moves {
+		if mv.State.Active() {
+			active++
+		}
+	}
+	if active == 0 {
+		t.Fatal("the fixture has no move under way")
+	}
+	m := newTestModel(t, newFakeEngine(st), 120, 30)
+	m = update(t, m, stateMsg{state: st})
+	m, cmd := press(t, m, "q")
+	if isQuit(cmd) {
+		t.Fatal("q quit with moves under way without asking")
+	}
+	want := fmt.Sprintf("Quit with %d moves under way?", active)
+	wantAll(t, m.View(), want, "quit", "stay")
+	m, cmd = press(t, m, "n")
+	if isQuit(cmd) || strings.Contains(m.View(), want) {
+		t.Fatal("n did not keep the console")
+	}
+	m, _ = press(t, m, "q")
+	if _, cmd := press(t, m, "y"); !isQuit(cmd) {
+		t.Error("y did not quit")
+	}
+	if _, cmd := press(t, update(t, m, stateMsg{state: st}), "ctrl+c"); !isQuit(cmd) {
+		t.Error("ctrl+c did not quit at once")
+	}
+
+	opts := testOptions()
+	opts.Shared = true
+	shared := update(t, New(newFakeEngine(st), opts), tea.WindowSizeMsg{Width: 120, Height: 30})
+	shared = update(t, shared, stateMsg{state: st})
+	if _, cmd := press(t, shared, "q"); !isQuit(cmd) {
+		t.Error("a serve session asked before quitting: its engine runs on")
+	}
+}
