@@ -146,7 +146,9 @@ func TestHeadlessCommandsStopOnSignal(t *testing.T) {
 		{"lab SIGTERM", []string{"lab"}, syscall.SIGTERM, "Lab running", nil, 0, 0},
 		{"lab SIGINT", []string{"lab"}, syscall.SIGINT, "Lab running", nil, 0, 0},
 		{"inventory details SIGTERM while the lab starts", []string{"inventory", "--lab", "--json", "--details"}, syscall.SIGTERM, "starting the built-in", nil, 0, 1},
-		{"inventory details SIGINT while loading", []string{"inventory", "--lab", "--json", "--details"}, syscall.SIGINT, "starting the built-in", nil, 300 * time.Millisecond, 1},
+		// 2,000 VMs: the default lab's 160 load with their details in about as long as the
+		// wait (under -race too), and the command would end before the signal.
+		{"inventory details SIGINT while loading", []string{"inventory", "--lab-vms", "2000", "--json", "--details"}, syscall.SIGINT, "starting the built-in", nil, 300 * time.Millisecond, 1},
 		{"inventory SIGTERM while the vCenters do not answer", []string{"inventory", "--config", hungConfig, "--json", "--details"}, syscall.SIGTERM, "", nil, 700 * time.Millisecond, 1},
 		{"inventory SIGTERM with sessions that cannot log out", []string{"inventory", "--config", frozenConfig, "--json", "--details"}, syscall.SIGTERM, "", frozen, 300 * time.Millisecond, 1},
 		{"fabric parse SIGTERM on open stdin", parse, syscall.SIGTERM, "", nil, 300 * time.Millisecond, 1},
@@ -194,6 +196,9 @@ func TestHeadlessCommandsStopOnSignal(t *testing.T) {
 			case err := <-done:
 				t.Fatalf("exited before the signal: %v\n%s", err, stderr.String())
 			case <-time.After(c.after):
+			}
+			if c.exit != 0 && stdout.String() != "" {
+				t.Fatalf("the command had printed its output before the signal: the case no longer interrupts it\n%.200s", stdout.String())
 			}
 			sent := time.Now()
 			if err := cmd.Process.Signal(c.sig); err != nil {
