@@ -36,6 +36,9 @@ type Engine struct {
 	profile  string            // under mu: the configured vMotion profile ("": from the versions)
 	// simulated is true on the embedded lab (under mu): its CheckRelocate checks nothing.
 	simulated bool
+	// timeScale is how much faster than real time the vCenters' moves run (the lab's
+	// speed; under mu): plan predictions are divided by it. 0 or 1: real time.
+	timeScale float64
 	moves     *migrate.Manager // queues, runs and follows moves
 	gov       *governor        // under mu: the governor of the moves (SetGovernor)
 	// The audit log (under mu): its file, closed when its writer has ended, and its

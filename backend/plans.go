@@ -195,7 +195,7 @@ func (p *Plans) proposal(pl plan.Plan, res preflight.Result, concurrency int) Pr
 	for _, vm := range res.VMs {
 		resolved[vm.Name] = vm.Key
 	}
-	pred := plan.Predict(pl, assumptions(res, concurrency))
+	pred := plan.Predict(pl, p.e.timeScaled(assumptions(res, concurrency)))
 	return Proposal{Plan: pl, Result: res, Prediction: pred, Annotations: plan.Annotate(pl, res, resolved, pred)}
 }
 
@@ -293,7 +293,7 @@ func (p *Plans) Review(ctx context.Context, who model.Operator, pl plan.Plan, co
 	for wi := range judged.Waves {
 		judged.Waves[wi].VMs = slices.DeleteFunc(judged.Waves[wi].VMs, func(v plan.VM) bool { return !moving[v.Name] })
 	}
-	pred := plan.Predict(judged, assumptions(res, p.e.planConcurrency(concurrency)))
+	pred := plan.Predict(judged, p.e.timeScaled(assumptions(res, p.e.planConcurrency(concurrency))))
 	return PlanReview{Proposal: Proposal{Plan: pl, Result: res, Prediction: pred, Annotations: plan.Annotate(pl, res, resolved, pred)},
 		Verdicts: verdicts}, nil
 }
@@ -393,7 +393,7 @@ func (p *Plans) Start(ctx context.Context, who model.Operator, pl plan.Plan, opt
 // planAssumptions are a plan's prediction's: the DCI's free bandwidth when the switches
 // measure it, else the profile's minimum.
 func (e *Engine) planAssumptions(ctx context.Context, pl plan.Plan, concurrency int) plan.Assumptions {
-	a := plan.Assumptions{Concurrency: e.planConcurrency(concurrency)}
+	a := e.timeScaled(plan.Assumptions{Concurrency: e.planConcurrency(concurrency)})
 	if h := e.Snapshot().Fabric; h.Configured && h.Bandwidth.Known {
 		a.BandwidthMbps, a.Measured = h.Bandwidth.FreeMbps(), true
 		return a

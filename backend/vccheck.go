@@ -13,6 +13,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/vmcross/vmcross/backend/model"
+	"github.com/vmcross/vmcross/backend/plan"
 	"github.com/vmcross/vmcross/backend/preflight"
 )
 
@@ -32,6 +33,22 @@ func (e *Engine) SetSimulated(sim bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.simulated = sim
+}
+
+// SetTimeScale tells the engine that its vCenters' moves run speed times faster than real
+// time (the embedded lab's --lab-speed): plans predict their durations in real time.
+func (e *Engine) SetTimeScale(speed float64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.timeScale = speed
+}
+
+// timeScaled is a with the engine's time scale.
+func (e *Engine) timeScaled(a plan.Assumptions) plan.Assumptions {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	a.TimeScale = e.timeScale
+	return a
 }
 
 // vcenterChecks asks the source vCenter to check the move of the VMs that nothing blocks

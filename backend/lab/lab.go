@@ -255,6 +255,10 @@ func startSwitches(ctx context.Context, basePort int) (*sim.Fabric, error) {
 // Fabric returns the lab's simulated switches, for demos and tests that break the DCI.
 func (l *Lab) Fabric() *sim.Fabric { return l.fabric }
 
+// Speed is how many times faster than real time the lab's vMotions run (Options.Speed, 1 by
+// default).
+func (l *Lab) Speed() float64 { return l.mover.speed }
+
 // newSite creates the simulator model of one site, empty. mv runs its cross-vCenter
 // relocations.
 func newSite(bp siteBlueprint, mv *mover) (*site, error) {

@@ -428,3 +428,32 @@ func TestProposePassingFindings(t *testing.T) {
 		t.Error("Passing")
 	}
 }
+
+// On a lab whose moves run faster than real time (--lab-speed), the prediction is in real
+// time: every duration divided by the speed, and the assumptions say so.
+func TestPredictTimeScale(t *testing.T) {
+	vms := []VM{{Name: "a", MemoryMiB: 64 << 10}, {Name: "b", MemoryMiB: 32 << 10, DiskMiB: 100 << 10, PoweredOff: true}}
+	pl := Plan{Waves: []Wave{{Wave: 1, VMs: vms[:1]}, {Wave: 2, VMs: vms[1:]}}}
+	a := Assumptions{BandwidthMbps: 10_000, Measured: true, Concurrency: 2}
+	base := Predict(pl, a)
+	a.TimeScale = 50
+	fast := Predict(pl, a)
+	near := func(got, want time.Duration) bool { return (got - want).Abs() <= time.Second }
+	if !near(fast.Total, base.Total/50) || fast.Total <= 0 {
+		t.Errorf("total at 50×: %v, want about %v / 50", fast.Total, base.Total)
+	}
+	for i := range base.Waves {
+		if !near(fast.Waves[i].Duration, base.Waves[i].Duration/50) {
+			t.Errorf("wave %d at 50×: %v, want about %v / 50", i+1, fast.Waves[i].Duration, base.Waves[i].Duration)
+		}
+	}
+	if !near(fast.Alone["a"], base.Alone["a"]/50) {
+		t.Errorf("a alone at 50×: %v, want about %v / 50", fast.Alone["a"], base.Alone["a"])
+	}
+	if s := fast.Assumptions.String(); !strings.Contains(s, "50× faster than real time") {
+		t.Errorf("assumptions at 50× do not say so: %s", s)
+	}
+	if s := base.Assumptions.String(); strings.Contains(s, "faster than real time") {
+		t.Errorf("assumptions in real time speak of a speed: %s", s)
+	}
+}

@@ -35,6 +35,10 @@ type Assumptions struct {
 	DirtyShare float64
 	// Switchover is added to every move (default DefaultSwitchover).
 	Switchover time.Duration
+	// TimeScale is how many times faster than real time the vCenters' moves run: the
+	// embedded lab's --lab-speed (0 or 1: real time, as a vCenter's). Every predicted
+	// duration is divided by it, so a demo's prediction matches what the audience sees.
+	TimeScale float64
 }
 
 func (a Assumptions) withDefaults() Assumptions {
@@ -62,8 +66,24 @@ func (a Assumptions) String() string {
 	}
 	return fmt.Sprintf("%s, shared evenly by up to %d moves at once, at most %s a move (10 GbE vMotion); "+
 		"each guest dirties %.0f%% of its memory a second while pre-copy runs (vSphere slows one that dirties more than half its share); "+
-		"%s a move for preparation and switchover; a wave starts when the previous one has ended",
-		bw, a.Concurrency, mbps(a.PerMoveMbps), a.DirtyShare*100, a.Switchover)
+		"%s a move for preparation and switchover; a wave starts when the previous one has ended%s",
+		bw, a.Concurrency, mbps(a.PerMoveMbps), a.DirtyShare*100, a.Switchover, a.scaleNote())
+}
+
+// scaleNote says the lab's clock runs faster, when it does.
+func (a Assumptions) scaleNote() string {
+	if a.TimeScale <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("; these times are the lab's, whose vMotions run %g× faster than real time", a.TimeScale)
+}
+
+// scaled is d in real time: divided by the time scale.
+func (a Assumptions) scaled(d time.Duration) time.Duration {
+	if a.TimeScale <= 1 {
+		return d
+	}
+	return time.Duration(float64(d) / a.TimeScale).Round(time.Second)
 }
 
 func mbps(n int64) string {
@@ -104,10 +124,10 @@ func Predict(p Plan, a Assumptions) Prediction {
 		alone := rate(a, 1)
 		wp := WavePrediction{Wave: w.Wave, VMs: len(w.VMs)}
 		for _, v := range w.VMs {
-			out.Alone[v.Name] = moveTime(v, alone, a).Round(time.Second)
+			out.Alone[v.Name] = a.scaled(moveTime(v, alone, a).Round(time.Second))
 			wp.Bytes += v.Bytes()
 		}
-		wp.Duration = waveTime(w.VMs, a).Round(time.Second)
+		wp.Duration = a.scaled(waveTime(w.VMs, a).Round(time.Second))
 		out.Waves = append(out.Waves, wp)
 		out.Total += wp.Duration
 	}

@@ -60,6 +60,9 @@ type source struct {
 func (s *source) engine() *backend.Engine {
 	eng := backend.NewEngine(s.specs)
 	eng.SetSimulated(s.lab != nil)
+	if s.lab != nil {
+		eng.SetTimeScale(s.lab.Speed()) // plans predict what the lab will take
+	}
 	gov := backend.GovernorSettings{}
 	if s.cfg != nil {
 		m := s.cfg.Mapping
