@@ -42,10 +42,11 @@ type feed struct {
 	mu       sync.Mutex
 	filters  map[types.ManagedObjectReference]*feedFilter
 	queue    []queuedChange
-	at       map[feedKey]int // index into queue
-	calls    int             // long polls in flight
-	canceled bool            // CancelWaitForUpdates during a poll in flight
-	paging   bool            // the last answer was a page of more (Truncated): the next is the simulator's
+	at       map[feedKey]int    // index into queue
+	calls    int                // long polls in flight
+	canceled bool               // CancelWaitForUpdates during a poll in flight
+	paging   bool               // the last answer was a page of more (Truncated): the next is the simulator's
+	pages    []*types.UpdateSet // the rest of the lab's own first answer (firstpoll.go), a page a poll
 }
 
 // feedFilter is one filter of the collector: what it asks for, and the objects it reported.
@@ -342,6 +343,24 @@ func (w *feedCollector) WaitForUpdatesEx(ctx *simulator.Context, r *types.WaitFo
 	f.mu.Lock()
 	paging := f.paging
 	f.mu.Unlock()
+	if r.Version != "" {
+		if set := f.nextPage(); set != nil {
+			return &methods.WaitForUpdatesExBody{Res: &types.WaitForUpdatesExResponse{Returnval: set}}
+		}
+	}
+	if r.Version == "" {
+		if body := w.firstPoll(ctx); body != nil {
+			f.learn(body)
+			ctx.Map.AddHandler(f) // where the simulator's first poll puts the collector
+			set := body.Res.Returnval
+			f.mu.Lock()
+			f.pages = pageUpdates(set, maxObjectUpdates(r))
+			first := f.pages[0]
+			f.pages = f.pages[1:]
+			f.mu.Unlock()
+			return &methods.WaitForUpdatesExBody{Res: &types.WaitForUpdatesExResponse{Returnval: first}}
+		}
+	}
 	if r.Version == "" || paging {
 		body := w.PropertyCollector.WaitForUpdatesEx(ctx, r)
 		f.learn(body)
@@ -387,6 +406,52 @@ func (w *feedCollector) WaitForUpdatesEx(ctx *simulator.Context, r *types.WaitFo
 			return &methods.WaitForUpdatesExBody{Res: &types.WaitForUpdatesExResponse{}}
 		}
 	}
+}
+
+// nextPage takes the next page of the lab's own first answer, nil when none is left.
+func (f *feed) nextPage() *types.UpdateSet {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.pages) == 0 {
+		return nil
+	}
+	set := f.pages[0]
+	f.pages = f.pages[1:]
+	return set
+}
+
+// maxObjectUpdates is how many objects an answer to r may hold: as the simulator pages,
+// vCenter's default of 100 unless the client asks for fewer.
+func maxObjectUpdates(r *types.WaitForUpdatesEx) int {
+	if o := r.Options; o != nil && o.MaxObjectUpdates > 0 && o.MaxObjectUpdates < 100 {
+		return int(o.MaxObjectUpdates)
+	}
+	return 100
+}
+
+// pageUpdates splits set into pages of at most n object updates, each but the last marked
+// Truncated (more follow), in order.
+func pageUpdates(set *types.UpdateSet, n int) []*types.UpdateSet {
+	var pages []*types.UpdateSet
+	cur := &types.UpdateSet{Version: set.Version}
+	count := 0
+	for _, fu := range set.FilterSet {
+		for len(fu.ObjectSet) > 0 {
+			if count == n {
+				pages = append(pages, cur)
+				cur, count = &types.UpdateSet{Version: set.Version}, 0
+			}
+			take := min(n-count, len(fu.ObjectSet))
+			cur.FilterSet = append(cur.FilterSet, types.PropertyFilterUpdate{Filter: fu.Filter, ObjectSet: fu.ObjectSet[:take]})
+			fu.ObjectSet = fu.ObjectSet[take:]
+			count += take
+		}
+	}
+	pages = append(pages, cur)
+	for _, p := range pages[:len(pages)-1] {
+		p.Truncated = types.NewBool(true)
+	}
+	return pages
 }
 
 // feedFor puts a feedCollector in the caller's session registry in place of the session's
