@@ -477,11 +477,12 @@ func (m Model) quitQuestion() string {
 		}
 	}
 	switch {
+	// Short enough for 80 columns: the question has one line.
 	case plans > 0:
-		return fmt.Sprintf("Quit with %s and %s under way? The moves in vCenter go on; the rest of the plans waits until vmcross starts again.",
+		return fmt.Sprintf("Quit? %s, %s under way; moves go on in vCenter, plans wait for vmcross",
 			plural(plans, "plan"), plural(moves, "move"))
 	case moves > 0:
-		return fmt.Sprintf("Quit with %s under way? The moves vCenter has started go on; the queued ones are dropped.", plural(moves, "move"))
+		return fmt.Sprintf("Quit? %s under way; started ones go on in vCenter, queued ones are dropped", plural(moves, "move"))
 	}
 	return ""
 }

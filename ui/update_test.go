@@ -806,13 +806,13 @@ func TestQuitAsksWithMovesUnderWay(t *testing.T) {
 	if active == 0 {
 		t.Fatal("the fixture has no move under way")
 	}
-	m := newTestModel(t, newFakeEngine(st), 120, 30)
+	m := newTestModel(t, newFakeEngine(st), 80, 24) // the question fits 80 columns whole
 	m = update(t, m, stateMsg{state: st})
 	m, cmd := press(t, m, "q")
 	if isQuit(cmd) {
 		t.Fatal("q quit with moves under way without asking")
 	}
-	want := fmt.Sprintf("Quit with %d moves under way?", active)
+	want := fmt.Sprintf("Quit? %d moves under way; started ones go on in vCenter, queued ones are dropped", active)
 	wantAll(t, m.View(), want, "quit", "stay")
 	m, cmd = press(t, m, "n")
 	if isQuit(cmd) || strings.Contains(m.View(), want) {
