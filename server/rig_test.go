@@ -167,10 +167,8 @@ func (r *rig) movable(t *testing.T, n int) ([]model.VMKey, map[model.VMKey][]str
 		if preflight.Blocked(res.Findings, vm.Key) {
 			continue
 		}
-		for _, f := range res.Findings {
-			if f.Severity == preflight.Warn && (f.VM == vm.Key || f.VM == (model.VMKey{})) {
-				acked[vm.Key] = append(acked[vm.Key], f.Code)
-			}
+		for _, f := range preflight.Warnings(res.Findings, vm.Key) {
+			acked[vm.Key] = append(acked[vm.Key], f.Code)
 		}
 		// Under -race a poll round can come late: the fabric's data may be stale by the
 		// time the move is asked for.

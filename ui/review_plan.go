@@ -65,13 +65,7 @@ func keyOf(f preflight.Finding) findingKey { return findingKey{f.Code, f.Object}
 // warnings are the warnings that apply to a VM: its own and those about the whole
 // selection.
 func (r *ReviewView) warnings(vm model.VMKey) []preflight.Finding {
-	var out []preflight.Finding
-	for _, f := range r.res.Findings {
-		if f.Severity == preflight.Warn && (f.VM == vm || f.VM == (model.VMKey{})) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return preflight.Warnings(r.res.Findings, vm)
 }
 
 // acked reports whether the operator acknowledged the VM's warnings.

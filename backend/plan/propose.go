@@ -397,12 +397,9 @@ func passingCodes(fs []preflight.Finding) []string {
 // warnings are the warnings preflight raised for the VM (or for every VM), as "CODE object".
 func warnings(fs []preflight.Finding, vm model.VMKey) []string {
 	var out []string
-	for _, f := range fs {
-		if f.Severity == preflight.Warn && (f.VM == vm || f.VM == (model.VMKey{})) {
-			a := f.Code + " " + f.Object
-			if !slices.Contains(out, a) {
-				out = append(out, a)
-			}
+	for _, f := range preflight.Warnings(fs, vm) {
+		if a := f.Code + " " + f.Object; !slices.Contains(out, a) {
+			out = append(out, a)
 		}
 	}
 	return out

@@ -291,6 +291,18 @@ func Blocked(fs []Finding, vm model.VMKey) bool {
 	return false
 }
 
+// Warnings are the warnings that apply to the VM: its own, and those about the whole
+// selection (what acknowledging a VM's warnings covers).
+func Warnings(fs []Finding, vm model.VMKey) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Severity == Warn && (f.VM == vm || f.VM == (model.VMKey{})) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Worst is the strongest severity among the findings; empty when there are none.
 func Worst(fs []Finding) Severity {
 	var w Severity

@@ -573,10 +573,8 @@ func (r *consoleRig) migrateSome(tb testing.TB, n, round int) []model.Move {
 	}
 	acked := map[model.VMKey][]string{}
 	for _, k := range keys {
-		for _, f := range res.Findings {
-			if f.Severity == preflight.Warn && (f.VM == k || f.VM == (model.VMKey{})) {
-				acked[k] = append(acked[k], f.Code)
-			}
+		for _, f := range preflight.Warnings(res.Findings, k) {
+			acked[k] = append(acked[k], f.Code)
 		}
 	}
 	out, err := r.eng.Migrate(ctx, who, req, acked)

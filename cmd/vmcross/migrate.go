@@ -195,10 +195,8 @@ func runMigrate(ctx context.Context, src *sourceFlags, f *migrateFlags, out, sta
 	// --yes acknowledges every warning preflight shows for the VMs it lets move.
 	acked := map[model.VMKey][]string{}
 	for _, vm := range res.VMs {
-		for _, fd := range res.Findings {
-			if fd.Severity == preflight.Warn && (fd.VM == vm.Key || fd.VM == (model.VMKey{})) {
-				acked[vm.Key] = append(acked[vm.Key], fd.Code+" "+fd.Object)
-			}
+		for _, fd := range preflight.Warnings(res.Findings, vm.Key) {
+			acked[vm.Key] = append(acked[vm.Key], fd.Code+" "+fd.Object)
 		}
 	}
 	sub, stop := context.WithCancel(ctx)
