@@ -49,7 +49,7 @@ func (w *feedCollector) firstPoll(ctx *simulator.Context) *methods.WaitForUpdate
 			return nil
 		}
 		view, ok := viewOf(ctx, pf.Spec)
-		if !ok {
+		if !ok || filterRefs(pf) == nil {
 			return nil
 		}
 		jobs = append(jobs, job{ref, pf, view})
@@ -430,8 +430,13 @@ func deepValue(v reflect.Value, depth int) (reflect.Value, bool) {
 // filterRefs is the simulator filter's record of the objects it has reported (its refs),
 // which its collector reads to tell an object that enters from one already sent. The
 // simulator keeps it unexported; the lab's own first poll fills it as the simulator's would.
+// It is nil when the simulator has no such field (another govmomi): the lab then leaves
+// first polls to the simulator.
 func filterRefs(pf *simulator.PropertyFilter) map[types.ManagedObjectReference]struct{} {
 	f := reflect.ValueOf(pf).Elem().FieldByName("refs")
+	if !f.IsValid() || f.Type() != reflect.TypeOf(map[types.ManagedObjectReference]struct{}(nil)) {
+		return nil
+	}
 	m := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 	if m.IsNil() {
 		m.Set(reflect.MakeMap(f.Type()))
